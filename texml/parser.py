@@ -1,0 +1,551 @@
+"""Text -> `Document`: the verb AST plus diagnostics.
+
+The XML is read by lxml with every dangerous feature off: no DTD (a document that declares one
+is refused before parsing), no entity expansion, no network, a size limit and libxml2's depth
+limit. Reading never raises on bad input; everything wrong ends up in `Document.diagnostics`,
+with the file, line and column it is about.
+
+Elements are built bottom-up into the frozen models of `verbs`. Attribute values go to pydantic
+as the strings they are in the XML; the models convert and range-check them, and the parser
+turns pydantic's complaints into diagnostics that name the attribute and where it is.
+"""
+
+from __future__ import annotations
+
+import difflib
+import functools
+import re
+import threading
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+from typing import Any
+
+from lxml import etree
+from pydantic import ValidationError
+
+from texml.diagnostics import Code, Diagnostic, Severity
+from verbs import ALL_TAGS, PARENTS, Response, Say, Verb
+from verbs.base import Node, Text, literal_members
+from verbs.twiml import SSML_ELEMENTS, TWIML_ONLY_ELEMENTS
+
+DEFAULT_MAX_BYTES = 64 * 1024  # Twilio's limit for a fetched document (its error 11750).
+
+# Start tags, skipping what may hide a '<' that is not one: comments, CDATA, PIs, declarations.
+_TOKEN = re.compile(rb"<(?:!--.*?-->|!\[CDATA\[.*?\]\]>|\?.*?\?>|![^>]*>|/|([A-Za-z_][\w.:-]*))", re.S)
+
+
+@dataclass(frozen=True)
+class Document:
+    """A parsed TeXML document: its verbs, and everything the parser had to say about it."""
+
+    verbs: tuple[Verb, ...]
+    diagnostics: tuple[Diagnostic, ...] = ()
+    filename: str | None = None
+
+    @property
+    def errors(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.ERROR]
+
+    @property
+    def warnings(self) -> list[Diagnostic]:
+        return [d for d in self.diagnostics if d.severity is Severity.WARNING]
+
+    @property
+    def ok(self) -> bool:
+        """True when there are no errors (warnings allowed)."""
+        return not self.errors
+
+
+_parsers = threading.local()  # lxml parsers must not be shared between threads
+
+
+def _xml_parser() -> etree.XMLParser:
+    parser = getattr(_parsers, "parser", None)
+    if parser is None:
+        parser = etree.XMLParser(
+            resolve_entities=False,
+            no_network=True,
+            load_dtd=False,
+            dtd_validation=False,
+            huge_tree=False,
+            remove_blank_text=False,
+        )
+        _parsers.parser = parser
+    return parser
+
+
+def parse(
+    source: str | bytes,
+    *,
+    filename: str | None = None,
+    max_bytes: int = DEFAULT_MAX_BYTES,
+) -> Document:
+    """Parse a TeXML document. Never raises on bad input: see `Document.diagnostics`."""
+    data = source.encode("utf-8") if isinstance(source, str) else bytes(source)
+    if isinstance(source, str) and data.startswith(b"<?xml"):
+        # The text is already decoded: an encoding declaration must not decode it again.
+        data = re.sub(rb"^(<\?xml[^>]*?)\s+encoding=([\"'])[^\"']*\2", rb"\1", data, count=1)
+    report = _Reporter(filename, data)
+    if len(data) > max_bytes:
+        report.at(1, 1, Severity.ERROR, Code.TOO_LARGE,
+                  f"the document is {len(data):,} bytes; the limit is {max_bytes:,}",
+                  "split the call flow into several documents linked with action URLs or "
+                  "<Redirect>, or raise the limit (--max-bytes)")  # fmt: skip
+        return report.document(())
+    starts = _start_tags(data, report)
+    if starts is None:
+        return report.document(())
+    try:
+        root = etree.fromstring(data, _xml_parser())
+    except etree.XMLSyntaxError as exc:
+        line, column = exc.position if exc.position else (1, 1)
+        message = (exc.msg or "not well-formed").split(", line ")[0]
+        report.at(line or 1, column or 1, Severity.ERROR, Code.NOT_WELL_FORMED,
+                  f"not well-formed XML: {message}", _syntax_hint(message))  # fmt: skip
+        return report.document(())
+    builder = _Builder(report, data, starts, root)
+    return report.document(builder.build_document(root))
+
+
+def _syntax_hint(message: str) -> str | None:
+    if "Excessive depth" in message:
+        return "TeXML documents are only a few levels deep; this one nests far too deeply"
+    if "EntityRef" in message:
+        return "write & as &amp; (for example in URL query strings)"
+    if "amplification" in message or "Entity" in message:
+        return "entities are not expanded; write the text out in full"
+    if "Document is empty" in message:
+        return "a TeXML document is <Response>...</Response>"
+    if "mismatch" in message:
+        return "every <Tag> needs its matching </Tag> (or write it self-closing as <Tag/>)"
+    return None
+
+
+def _start_tags(data: bytes, report: _Reporter) -> list[int] | None:
+    """Offsets of every start tag, in document order; None (with an error) if there is a DTD."""
+    starts: list[int] = []
+    for match in _TOKEN.finditer(data):
+        if match.group(1) is not None:
+            starts.append(match.start())
+        elif not starts and data.startswith(b"<!DOCTYPE", match.start()):
+            line, column = report.position(match.start())
+            report.at(line, column, Severity.ERROR, Code.DTD_FORBIDDEN,
+                      "a DOCTYPE declaration is not allowed in a TeXML document",
+                      "remove the <!DOCTYPE ...> line; TeXML needs no DTD and texml never "
+                      "loads or expands one")  # fmt: skip
+            return None
+    return starts
+
+
+class _Reporter:
+    def __init__(self, filename: str | None, data: bytes) -> None:
+        self.filename = filename
+        self.data = data
+        self.diagnostics: list[Diagnostic] = []
+
+    def at(self, line: int, column: int, severity: Severity, code: Code, message: str,
+           hint: str | None = None) -> None:  # fmt: skip
+        self.diagnostics.append(Diagnostic(self.filename, line, column, severity, code, message, hint))
+
+    def position(self, offset: int) -> tuple[int, int]:
+        line_start = self.data.rfind(b"\n", 0, offset) + 1
+        line = self.data.count(b"\n", 0, offset) + 1
+        column = len(self.data[line_start:offset].decode("utf-8", "replace")) + 1
+        return line, column
+
+    def document(self, verbs: tuple[Verb, ...]) -> Document:
+        self.diagnostics.sort(key=lambda d: (d.line, d.column))
+        return Document(verbs, tuple(self.diagnostics), self.filename)
+
+
+@dataclass
+class _Where:
+    """Where an element starts in the source, for the node and for diagnostics."""
+
+    line: int
+    column: int
+    offset: int  # byte offset of its '<', or -1 when unknown
+
+
+@dataclass
+class _Builder:
+    report: _Reporter
+    data: bytes
+    starts: list[int]
+    root: Any
+    where: dict[Any, _Where] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        elements = [el for el in self.root.iter() if isinstance(el.tag, str)]
+        data, ascii_only = self.data, self.data.isascii()
+        if len(elements) == len(self.starts):
+            line, last = 1, 0
+            for el, offset in zip(elements, self.starts):
+                line += data.count(b"\n", last, offset)
+                last = offset
+                line_start = data.rfind(b"\n", 0, offset) + 1
+                column = offset - line_start + 1 if ascii_only else \
+                    len(data[line_start:offset].decode("utf-8", "replace")) + 1  # fmt: skip
+                self.where[el] = _Where(line, column, offset)
+        else:  # an encoding the byte scan cannot follow: fall back to lxml's line numbers
+            for el in elements:
+                self.where[el] = _Where(el.sourceline or 1, 1, -1)
+
+    # --- reporting -----------------------------------------------------------------------
+
+    def error(self, el: Any, code: Code, message: str, hint: str | None = None,
+              attribute: str | None = None) -> None:  # fmt: skip
+        self._emit(el, Severity.ERROR, code, message, hint, attribute)
+
+    def warn(self, el: Any, code: Code, message: str, hint: str | None = None,
+             attribute: str | None = None) -> None:  # fmt: skip
+        self._emit(el, Severity.WARNING, code, message, hint, attribute)
+
+    def _emit(self, el: Any, severity: Severity, code: Code, message: str, hint: str | None,
+              attribute: str | None) -> None:  # fmt: skip
+        where = self.where[el]
+        line, column = where.line, where.column
+        if attribute is not None and where.offset >= 0:
+            found = self._attribute_offset(where.offset, attribute)
+            if found is not None:
+                line, column = self.report.position(found)
+        self.report.at(line, column, severity, code, message, hint)
+
+    def _attribute_offset(self, tag_offset: int, attribute: str) -> int | None:
+        end = self.data.find(b">", tag_offset)
+        pattern = rb"\s(" + re.escape(attribute.encode()) + rb")\s*="
+        match = re.compile(pattern).search(self.data, tag_offset, end if end >= 0 else len(self.data))
+        return match.start(1) if match else None
+
+    # --- building ------------------------------------------------------------------------
+
+    def build_document(self, root: Any) -> tuple[Verb, ...]:
+        tag = root.tag
+        if tag != "Response":
+            hint = "a TeXML document is <Response> ...verbs... </Response>"
+            if tag.lower() == "response":
+                hint = "element names are case-sensitive: write <Response>"
+            self.error(root, Code.BAD_ROOT, f"the root element is <{tag}>, not <Response>", hint)
+            return ()
+        node = self.build(root, Response, None)
+        return node.children if node is not None else ()
+
+    def build(self, el: Any, cls: type[Node], parent: Any) -> Node | None:
+        """Build one element as `cls`; None (with diagnostics) when it cannot be built."""
+        values: dict[str, Any] = {}
+        specs = cls.XML_ATTRS
+        for name, value in el.items():
+            if name in specs:
+                values[name] = value
+            else:
+                self._foreign_attribute(el, cls, name, value, values)
+
+        children, children_lost = self._children(el, cls)
+        if children:
+            values["children"] = tuple(children)
+
+        if cls is Say and len(el):
+            self._say_markup(el, values)
+        else:
+            text = el.text
+            if cls.TEXT is Text.NONE:
+                if text and not text.isspace() or any(c.tail and not c.tail.isspace() for c in el):
+                    self.warn(el, Code.UNEXPECTED_TEXT, f"text inside <{cls.TAG}> is ignored",
+                              f"<{cls.TAG}> takes no text; remove it or move it into a verb "
+                              "that speaks it, such as <Say>")  # fmt: skip
+            else:
+                text = (text or "").strip()
+                if text:
+                    values["text"] = text
+                elif cls.TEXT is Text.REQUIRED:
+                    self.error(el, Code.MISSING_TEXT, f"<{cls.TAG}> is empty", _TEXT_HINTS.get(cls.TAG))
+                    return None
+
+        where = self.where[el]
+        values["line"] = where.line
+        values["column"] = where.column
+        try:
+            node = cls.model_validate(values)
+        except ValidationError as exc:
+            node = self._salvage(el, cls, values, exc, children_lost)
+            if node is None:
+                return None
+        for lint in node.lint():
+            self.warn(el, Code.SUSPICIOUS, lint.message, lint.hint, lint.attribute)
+        return node
+
+    def _children(self, el: Any, cls: type[Node]) -> tuple[list[Node], bool]:
+        children: list[Node] = []
+        lost = False
+        allowed = cls.CHILDREN
+        for child in el:
+            tag = child.tag
+            if not isinstance(tag, str):
+                continue  # comments and processing instructions
+            child_cls = allowed.get(tag)
+            if child_cls is None:
+                if cls is Say and tag in SSML_ELEMENTS:
+                    continue  # handled as markup by _say_markup
+                self._misplaced(child, tag, cls)
+                lost = True
+                continue
+            tolerated = cls.TOLERATED_CHILDREN.get(tag)
+            if tolerated:
+                self.warn(child, Code.UNDOCUMENTED_NESTING, f"<{tag}> inside <{cls.TAG}>: {tolerated}")
+            node = self.build(child, child_cls, el)
+            if node is None:
+                lost = True
+            else:
+                children.append(node)
+        return children, lost
+
+    def _misplaced(self, el: Any, tag: str, parent_cls: type[Node]) -> None:
+        parent = parent_cls.TAG
+        if tag.startswith("{"):
+            local = etree.QName(tag).localname
+            self.error(el, Code.UNKNOWN_ELEMENT, f"<{local}> is in an XML namespace",
+                       "TeXML elements take no namespace; remove the xmlns declaration")  # fmt: skip
+            return
+        if tag in TWIML_ONLY_ELEMENTS:
+            self.error(el, Code.TWIML_ONLY_ELEMENT, f"<{tag}> is TwiML, not TeXML",
+                       TWIML_ONLY_ELEMENTS[tag])  # fmt: skip
+            return
+        if tag in ALL_TAGS:
+            self.error(el, Code.MISPLACED_ELEMENT, f"<{tag}> may not appear inside <{parent}>",
+                       _placement_hint(tag, parent_cls))  # fmt: skip
+            return
+        suggestion = _closest(tag, ALL_TAGS | parent_cls.CHILDREN.keys())
+        hint = f"did you mean <{suggestion}>?" if suggestion else _allowed_hint(parent_cls)
+        if suggestion and suggestion.lower() == tag.lower():
+            hint += " Element names are case-sensitive."
+        self.error(el, Code.UNKNOWN_ELEMENT, f"<{tag}> is not a TeXML element", hint)
+
+    def _foreign_attribute(self, el: Any, cls: type[Node], name: str, value: str,
+                           values: dict[str, Any]) -> None:  # fmt: skip
+        tag = cls.TAG
+        if name.startswith("{"):
+            self.warn(el, Code.UNKNOWN_ATTRIBUTE, f"namespaced attribute {etree.QName(name).text} "
+                      f"on <{tag}> is ignored", "TeXML attributes take no namespace")  # fmt: skip
+            return
+        twiml = cls.TWIML_ATTRS.get(name)
+        if twiml is not None:
+            if twiml.maps_to is not None:
+                alias = cls.model_fields[twiml.maps_to].alias or twiml.maps_to
+                values.setdefault(alias, value)
+                self.warn(el, Code.TWIML_ONLY_ATTRIBUTE,
+                          f"{name} on <{tag}> is TwiML's spelling; texml reads it as {alias}",
+                          f"{twiml.hint}; hosted TeXML ignores {name}", name)  # fmt: skip
+            else:
+                self.warn(el, Code.TWIML_ONLY_ATTRIBUTE,
+                          f"{name} on <{tag}> is TwiML only and is ignored", twiml.hint, name)
+            return
+        suggestion = _closest(name, cls.XML_ATTRS.keys())
+        if suggestion:
+            hint = f"did you mean {suggestion}?"
+            if suggestion.lower() == name.lower():
+                hint += " Attribute names are case-sensitive; hosted TeXML would silently ignore it."
+        elif cls.XML_ATTRS:
+            hint = f"<{tag}> takes: " + ", ".join(cls.XML_ATTRS)
+        else:
+            hint = f"<{tag}> takes no attributes"
+        self.warn(el, Code.UNKNOWN_ATTRIBUTE, f"unknown attribute {name} on <{tag}> is ignored", hint, name)
+
+    def _say_markup(self, el: Any, values: dict[str, Any]) -> None:
+        """<Say> with SSML children: keep the markup verbatim and the plain words as text."""
+        inner = etree.tostring(el, encoding="unicode", with_tail=False)
+        inner = inner[inner.index(">") + 1 : inner.rindex("</")]
+        values["ssml"] = inner.strip()
+        values["text"] = " ".join("".join(el.itertext()).split())
+        self.warn(el, Code.SSML, "SSML inside <Say> is not documented for TeXML",
+                  "texml sends it to the TTS engine as SSML; hosted TeXML may read it out "
+                  "differently")  # fmt: skip
+
+    def _salvage(self, el: Any, cls: type[Node], values: dict[str, Any], exc: ValidationError,
+                 children_lost: bool) -> Node | None:  # fmt: skip
+        """Report a failed validation; rebuild without the bad attributes if that is enough."""
+        by_field: dict[str, list[dict[str, Any]]] = {}
+        whole: list[str] = []
+        for err in exc.errors(include_url=False):
+            loc = err["loc"]
+            if not loc:
+                whole.append(_strip_value_error(err["msg"]))
+            else:
+                by_field.setdefault(str(loc[0]), []).append(err)
+        tag = cls.TAG
+        for name, errs in by_field.items():
+            if name == "children":
+                continue  # reported where each child was built
+            if name == "text":
+                self.error(el, Code.INVALID_VALUE, f"text of <{tag}>: {_reasons(errs, cls, 'text')}")
+                continue
+            if errs[0]["type"] == "missing":
+                self.error(el, Code.MISSING_ATTRIBUTE, f"<{tag}> needs the {name} attribute",
+                           _MISSING_HINTS.get((tag, name)))  # fmt: skip
+                continue
+            raw = values.get(name)
+            reason = _reasons(errs, cls, name)
+            self.error(el, Code.INVALID_VALUE, f'{name}="{raw}" on <{tag}>: {reason}',
+                       _value_hint(cls, name, raw), name)  # fmt: skip
+        if whole and not children_lost:
+            for message in whole:
+                self.error(el, Code.INVALID_ELEMENT, message)
+        if whole or any(errs[0]["type"] == "missing" for errs in by_field.values()):
+            return None
+        retry = {k: v for k, v in values.items() if k not in by_field}
+        try:
+            return cls.model_validate(retry)
+        except ValidationError:
+            return None
+
+
+def _strip_value_error(message: str) -> str:
+    return message.removeprefix("Value error, ")
+
+
+def _reasons(errors: list[dict[str, Any]], cls: type[Node], name: str) -> str:
+    reasons: list[str] = []
+    for err in errors:
+        reason = _reason(err, cls, name)
+        if reason not in reasons:
+            reasons.append(reason)
+    return " or ".join(reasons)
+
+
+def _reason(err: dict[str, Any], cls: type[Node], name: str) -> str:
+    kind, ctx = err["type"], err.get("ctx") or {}
+    if kind in ("int_parsing", "int_type", "int_from_float"):
+        return "must be a whole number"
+    if kind in ("float_parsing", "float_type"):
+        return "must be a number"
+    if kind in ("greater_than_equal", "less_than_equal", "greater_than", "less_than"):
+        low, high = _bounds(cls, name)
+        if low is not None and high is not None:
+            return f"must be between {low} and {high}"
+        if "ge" in ctx:
+            return f"must be at least {ctx['ge']}"
+        if "le" in ctx:
+            return f"must be at most {ctx['le']}"
+        return _strip_value_error(err["msg"]).lower()
+    if kind == "literal_error":
+        return "must be one of: " + ", ".join(str(m) for m in _members(cls, name))
+    if kind == "string_too_long":
+        return f"is longer than {ctx.get('max_length')} characters"
+    if kind in ("string_too_short", "too_short"):
+        return "must not be empty"
+    if kind == "too_long":
+        return f"has more than {ctx.get('max_length')} items"
+    if kind == "string_pattern_mismatch":
+        return f"has characters that are not allowed (allowed: {_pattern_words(ctx.get('pattern', ''))})"
+    if kind == "value_error":
+        return _strip_value_error(err["msg"])
+    return _strip_value_error(err["msg"]).lower()
+
+
+def _pattern_words(pattern: str) -> str:
+    return {
+        r"^[0-9*#]*$": "0-9, * and #",
+        r"^[0-9*#wW]+$": "0-9, *, # and w for a half-second pause",
+    }.get(pattern, f"the pattern {pattern}")
+
+
+@functools.lru_cache(maxsize=None)
+def _bounds(cls: type[Node], name: str) -> tuple[Any, Any]:
+    field_info = _field(cls, name)
+    if field_info is None:
+        return None, None
+    low = high = None
+    for meta in _all_metadata(field_info.annotation, field_info.metadata):
+        low = getattr(meta, "ge", None) if getattr(meta, "ge", None) is not None else low
+        high = getattr(meta, "le", None) if getattr(meta, "le", None) is not None else high
+    return low, high
+
+
+def _all_metadata(annotation: Any, metadata: Iterable[Any]) -> list[Any]:
+    import typing
+
+    found = list(metadata)
+    stack = [annotation]
+    while stack:
+        ann = stack.pop()
+        if typing.get_origin(ann) is typing.Annotated:
+            args = typing.get_args(ann)
+            found.extend(args[1:])
+            stack.append(args[0])
+        else:
+            stack.extend(a for a in typing.get_args(ann) if a is not type(None))
+    # pydantic stores Field(ge=..) constraints as annotated_types objects
+    return found
+
+
+def _field(cls: type[Node], xml_name: str) -> Any:
+    spec = cls.XML_ATTRS.get(xml_name)
+    return cls.model_fields.get(spec.field) if spec else None
+
+
+def _members(cls: type[Node], name: str) -> tuple[Any, ...]:
+    """The allowed values of an enumerated attribute (or of the items of a list attribute)."""
+    field_info = _field(cls, name)
+    if field_info is None:
+        return ()
+    import typing
+
+    stack = [field_info.annotation]
+    while stack:
+        annotation = stack.pop(0)
+        members = literal_members(annotation)
+        if members is not None:
+            return members
+        stack.extend(typing.get_args(annotation))
+    return ()
+
+
+def _value_hint(cls: type[Node], name: str, raw: Any) -> str | None:
+    members = _members(cls, name)
+    if members and isinstance(raw, str):
+        for word in raw.split():
+            for member in members:
+                if isinstance(member, str) and member.lower() == word.lower() and member != word:
+                    return f"did you mean {member}? Values are case-sensitive"
+        close = difflib.get_close_matches(raw, [str(m) for m in members], n=1, cutoff=0.6)
+        if close:
+            return f"did you mean {close[0]}?"
+    return None
+
+
+def _closest(name: str, candidates: Iterable[str]) -> str | None:
+    candidates = list(candidates)
+    lowered = {c.lower(): c for c in candidates}
+    if name.lower() in lowered:
+        return lowered[name.lower()]
+    close = difflib.get_close_matches(name, candidates, n=1, cutoff=0.6)
+    return close[0] if close else None
+
+
+def _allowed_hint(cls: type[Node]) -> str:
+    if not cls.CHILDREN:
+        return f"<{cls.TAG}> takes no child elements"
+    return f"<{cls.TAG}> may contain: " + ", ".join(f"<{t}>" for t in cls.CHILDREN)
+
+
+def _placement_hint(tag: str, parent_cls: type[Node]) -> str:
+    homes = sorted(PARENTS.get(tag, ()))
+    where = " or ".join(f"<{p}>" for p in homes)
+    hint = f"<{tag}> belongs inside {where}" if homes else ""
+    allowed = _allowed_hint(parent_cls)
+    return f"{hint}; {allowed}" if hint else allowed
+
+
+_TEXT_HINTS = {
+    "Say": "put the words to speak between <Say> and </Say>",
+    "Play": "put the audio URL between <Play> and </Play>, or use digits=\"...\"",
+    "Redirect": "put the URL of the next document between <Redirect> and </Redirect>",
+    "Number": "put the phone number in E.164 between <Number> and </Number>, e.g. +15551234567",
+    "Sip": "put the SIP URI between <Sip> and </Sip>, e.g. sip:alice@example.com",
+    "Conference": "put the conference room name between <Conference> and </Conference>",
+    "Queue": "put the name of the queue to take a caller from between <Queue> and </Queue>",
+}
+
+_MISSING_HINTS = {
+    ("Stream", "url"): 'give the WebSocket URL, e.g. url="wss://example.com/media"',
+    ("Request", "url"): 'give the URL to call, e.g. url="https://api.example.com/lookup"',
+}

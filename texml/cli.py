@@ -27,6 +27,9 @@ def main(argv: Sequence[str] | None = None) -> int:
         return EXIT_USAGE
     except KeyboardInterrupt:
         return 130
+    except BrokenPipeError:  # e.g. `texml compile ... | head`
+        sys.stderr.close()
+        return EXIT_OK
 
 
 def _build_parser() -> argparse.ArgumentParser:
@@ -53,6 +56,17 @@ def _build_parser() -> argparse.ArgumentParser:
         help=f"largest document accepted (default {DEFAULT_MAX_BYTES})",
     )  # fmt: skip
     check.set_defaults(run=_check)
+
+    plan = commands.add_parser(
+        "compile",
+        help="show the Call Control commands each verb of a document starts with",
+        description="Compile a TeXML document and print, for each top-level verb, the Call "
+        "Control commands it starts with and the webhook events that end it. Invalid documents "
+        "print the diagnostics of `texml check` and exit 1.",
+    )
+    plan.add_argument("path", metavar="PATH", help="a TeXML file")
+    plan.add_argument("--format", choices=("text", "json"), default="text")
+    plan.set_defaults(run=_compile)
     return parser
 
 
@@ -92,6 +106,25 @@ def _check(args: argparse.Namespace) -> int:
               f"{warnings} warning{'s' * (warnings != 1)}", file=sys.stderr)  # fmt: skip
     failed = errors > 0 or (args.strict and warnings > 0)
     return EXIT_PROBLEMS if failed else EXIT_OK
+
+
+def _compile(args: argparse.Namespace) -> int:
+    from texml.plan import plan_document, render_plan
+
+    path = Path(args.path)
+    if not path.is_file():
+        raise _UsageError(f"{args.path}: no such file")
+    doc = parse(path.read_bytes(), filename=str(path))
+    if not doc.ok:
+        for diagnostic in doc.diagnostics:
+            print(diagnostic)
+        return EXIT_PROBLEMS
+    plan = plan_document(doc, document_url=path.resolve().as_uri())
+    if args.format == "json":
+        print(json.dumps(plan, indent=2))
+    else:
+        print(render_plan(plan))
+    return EXIT_OK
 
 
 if __name__ == "__main__":

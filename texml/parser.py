@@ -16,8 +16,9 @@ import difflib
 import functools
 import re
 import threading
+import typing
 from collections.abc import Iterable
-from dataclasses import dataclass, field
+from dataclasses import dataclass
 from typing import Any
 
 from lxml import etree
@@ -31,6 +32,7 @@ from verbs.twiml import SSML_ELEMENTS, TWIML_ONLY_ELEMENTS
 DEFAULT_MAX_BYTES = 64 * 1024  # Twilio's limit for a fetched document (its error 11750).
 
 # Start tags, skipping what may hide a '<' that is not one: comments, CDATA, PIs, declarations.
+_QUICK_TAG = re.compile(rb"<[A-Za-z_]")
 _TOKEN = re.compile(rb"<(?:!--.*?-->|!\[CDATA\[.*?\]\]>|\?.*?\?>|![^>]*>|/|([A-Za-z_][\w.:-]*))", re.S)
 
 
@@ -92,8 +94,7 @@ def parse(
                   "split the call flow into several documents linked with action URLs or "
                   "<Redirect>, or raise the limit (--max-bytes)")  # fmt: skip
         return report.document(())
-    starts = _start_tags(data, report)
-    if starts is None:
+    if _declares_dtd(data, report):
         return report.document(())
     try:
         root = etree.fromstring(data, _xml_parser())
@@ -103,7 +104,7 @@ def parse(
         report.at(line or 1, column or 1, Severity.ERROR, Code.NOT_WELL_FORMED,
                   f"not well-formed XML: {message}", _syntax_hint(message))  # fmt: skip
         return report.document(())
-    builder = _Builder(report, data, starts, root)
+    builder = _Builder(report, data, root)
     return report.document(builder.build_document(root))
 
 
@@ -121,20 +122,24 @@ def _syntax_hint(message: str) -> str | None:
     return None
 
 
-def _start_tags(data: bytes, report: _Reporter) -> list[int] | None:
-    """Offsets of every start tag, in document order; None (with an error) if there is a DTD."""
-    starts: list[int] = []
-    for match in _TOKEN.finditer(data):
+def _declares_dtd(data: bytes, report: _Reporter) -> bool:
+    """Whether the prolog has a DOCTYPE (reported as an error): refused before parsing."""
+    at = data.find(b"<!DOCTYPE")
+    if at < 0:
+        return False
+    for match in _TOKEN.finditer(data, 0, at + 1):
         if match.group(1) is not None:
-            starts.append(match.start())
-        elif not starts and data.startswith(b"<!DOCTYPE", match.start()):
-            line, column = report.position(match.start())
-            report.at(line, column, Severity.ERROR, Code.DTD_FORBIDDEN,
-                      "a DOCTYPE declaration is not allowed in a TeXML document",
-                      "remove the <!DOCTYPE ...> line; TeXML needs no DTD and texml never "
-                      "loads or expands one")  # fmt: skip
-            return None
-    return starts
+            return False  # the text is past the root element's start: not a DOCTYPE
+    line, column = report.position(at)
+    report.at(line, column, Severity.ERROR, Code.DTD_FORBIDDEN,
+              "a DOCTYPE declaration is not allowed in a TeXML document",
+              "remove the <!DOCTYPE ...> line; TeXML needs no DTD and texml never "
+              "loads or expands one")  # fmt: skip
+    return True
+
+
+def _has_tail_text(el: Any) -> bool:
+    return any(c.tail and not c.tail.isspace() for c in el)
 
 
 class _Reporter:
@@ -158,8 +163,7 @@ class _Reporter:
         return Document(verbs, tuple(self.diagnostics), self.filename)
 
 
-@dataclass
-class _Where:
+class _Where(typing.NamedTuple):
     """Where an element starts in the source, for the node and for diagnostics."""
 
     line: int
@@ -167,43 +171,58 @@ class _Where:
     offset: int  # byte offset of its '<', or -1 when unknown
 
 
-@dataclass
 class _Builder:
-    report: _Reporter
-    data: bytes
-    starts: list[int]
-    root: Any
-    where: dict[Any, _Where] = field(default_factory=dict)
+    """Builds nodes from lxml elements, visiting them in document order.
 
-    def __post_init__(self) -> None:
-        elements = [el for el in self.root.iter() if isinstance(el.tag, str)]
-        data, ascii_only = self.data, self.data.isascii()
-        if len(elements) == len(self.starts):
-            line, last = 1, 0
-            for el, offset in zip(elements, self.starts):
-                line += data.count(b"\n", last, offset)
-                last = offset
-                line_start = data.rfind(b"\n", 0, offset) + 1
-                column = offset - line_start + 1 if ascii_only else \
-                    len(data[line_start:offset].decode("utf-8", "replace")) + 1  # fmt: skip
-                self.where[el] = _Where(line, column, offset)
-        else:  # an encoding the byte scan cannot follow: fall back to lxml's line numbers
-            for el in elements:
-                self.where[el] = _Where(el.sourceline or 1, 1, -1)
+    The n-th element visited is the n-th start tag of the text, which is how each node learns
+    its column: libxml2 records only lines. Subtrees that are not built (an unknown element,
+    SSML markup) are stepped over with `_skip`, so the count stays in step.
+    """
+
+    def __init__(self, report: _Reporter, data: bytes, root: Any) -> None:
+        self.report = report
+        self.data = data
+        self.ascii = data.isascii()
+        self.index = 0  # elements visited so far
+        self.line, self.last = 1, 0  # running line count up to byte offset `last`
+        count = sum(1 for _ in root.iter(etree.Element))
+        starts = [m.start() for m in _QUICK_TAG.finditer(data)]
+        if len(starts) != count:  # a comment or CDATA holds something like a tag
+            starts = [m.start() for m in _TOKEN.finditer(data) if m.group(1) is not None]
+        self.starts: list[int] | None = starts if len(starts) == count else None
+
+    def _next(self, el: Any) -> _Where:
+        index = self.index
+        self.index += 1
+        if self.starts is None:  # an encoding the byte scan cannot follow: lxml's line only
+            return _Where(el.sourceline or 1, 1, -1)
+        data = self.data
+        offset = self.starts[index]
+        self.line += data.count(b"\n", self.last, offset)
+        self.last = offset
+        line_start = data.rfind(b"\n", 0, offset) + 1
+        if self.ascii:
+            return _Where(self.line, offset - line_start + 1, offset)
+        return _Where(self.line, len(data[line_start:offset].decode("utf-8", "replace")) + 1, offset)
+
+    def _skip(self, el: Any) -> _Where:
+        """Step over an element and its subtree; where the element is."""
+        where = self._next(el)
+        self.index += sum(1 for _ in el.iter(etree.Element)) - 1
+        return where
 
     # --- reporting -----------------------------------------------------------------------
 
-    def error(self, el: Any, code: Code, message: str, hint: str | None = None,
+    def error(self, where: _Where, code: Code, message: str, hint: str | None = None,
               attribute: str | None = None) -> None:  # fmt: skip
-        self._emit(el, Severity.ERROR, code, message, hint, attribute)
+        self._emit(where, Severity.ERROR, code, message, hint, attribute)
 
-    def warn(self, el: Any, code: Code, message: str, hint: str | None = None,
+    def warn(self, where: _Where, code: Code, message: str, hint: str | None = None,
              attribute: str | None = None) -> None:  # fmt: skip
-        self._emit(el, Severity.WARNING, code, message, hint, attribute)
+        self._emit(where, Severity.WARNING, code, message, hint, attribute)
 
-    def _emit(self, el: Any, severity: Severity, code: Code, message: str, hint: str | None,
+    def _emit(self, where: _Where, severity: Severity, code: Code, message: str, hint: str | None,
               attribute: str | None) -> None:  # fmt: skip
-        where = self.where[el]
         line, column = where.line, where.column
         if attribute is not None and where.offset >= 0:
             found = self._attribute_offset(where.offset, attribute)
@@ -225,56 +244,56 @@ class _Builder:
             hint = "a TeXML document is <Response> ...verbs... </Response>"
             if tag.lower() == "response":
                 hint = "element names are case-sensitive: write <Response>"
-            self.error(root, Code.BAD_ROOT, f"the root element is <{tag}>, not <Response>", hint)
+            self.error(self._skip(root), Code.BAD_ROOT, f"the root element is <{tag}>, not <Response>", hint)
             return ()
-        node = self.build(root, Response, None)
+        node = self.build(root, Response)
         return node.children if node is not None else ()
 
-    def build(self, el: Any, cls: type[Node], parent: Any) -> Node | None:
+    def build(self, el: Any, cls: type[Node]) -> Node | None:
         """Build one element as `cls`; None (with diagnostics) when it cannot be built."""
-        values: dict[str, Any] = {}
-        specs = cls.XML_ATTRS
-        for name, value in el.items():
-            if name in specs:
-                values[name] = value
-            else:
-                self._foreign_attribute(el, cls, name, value, values)
+        where = self._next(el)
+        attrs = dict(el.attrib)
+        if attrs and not attrs.keys() <= cls.XML_ATTRS.keys():
+            attrs = self._known_attributes(where, cls, attrs)
 
-        children, children_lost = self._children(el, cls)
-        if children:
-            values["children"] = tuple(children)
-
+        children: tuple[Node, ...] | None = None
+        children_lost = False
+        text: str | None = None
         if cls is Say and len(el):
-            self._say_markup(el, values)
+            text, ssml = self._say_markup(el, where)
+            attrs["ssml"] = ssml
         else:
-            text = el.text
+            if len(el):
+                children, children_lost = self._children(el, cls)
+            raw = el.text
             if cls.TEXT is Text.NONE:
-                if text and not text.isspace() or any(c.tail and not c.tail.isspace() for c in el):
-                    self.warn(el, Code.UNEXPECTED_TEXT, f"text inside <{cls.TAG}> is ignored",
+                if raw and not raw.isspace() or children is not None and _has_tail_text(el):
+                    self.warn(where, Code.UNEXPECTED_TEXT, f"text inside <{cls.TAG}> is ignored",
                               f"<{cls.TAG}> takes no text; remove it or move it into a verb "
                               "that speaks it, such as <Say>")  # fmt: skip
-            else:
-                text = (text or "").strip()
-                if text:
-                    values["text"] = text
-                elif cls.TEXT is Text.REQUIRED:
-                    self.error(el, Code.MISSING_TEXT, f"<{cls.TAG}> is empty", _TEXT_HINTS.get(cls.TAG))
-                    return None
+            elif raw and not raw.isspace():
+                text = raw.strip()
+            elif cls.TEXT is Text.REQUIRED:
+                self.error(where, Code.MISSING_TEXT, f"<{cls.TAG}> is empty", _TEXT_HINTS.get(cls.TAG))
+                return None
 
-        where = self.where[el]
-        values["line"] = where.line
-        values["column"] = where.column
+        values: dict[str, Any] = attrs
+        values["line"], values["column"] = where.line, where.column
+        if text is not None:
+            values["text"] = text
+        if children:
+            values["children"] = children
         try:
             node = cls.model_validate(values)
         except ValidationError as exc:
-            node = self._salvage(el, cls, values, exc, children_lost)
+            node = self._salvage(where, cls, values, exc, children_lost)
             if node is None:
                 return None
         for lint in node.lint():
-            self.warn(el, Code.SUSPICIOUS, lint.message, lint.hint, lint.attribute)
+            self.warn(where, Code.SUSPICIOUS, lint.message, lint.hint, lint.attribute)
         return node
 
-    def _children(self, el: Any, cls: type[Node]) -> tuple[list[Node], bool]:
+    def _children(self, el: Any, cls: type[Node]) -> tuple[tuple[Node, ...], bool]:
         children: list[Node] = []
         lost = False
         allowed = cls.CHILDREN
@@ -284,22 +303,27 @@ class _Builder:
                 continue  # comments and processing instructions
             child_cls = allowed.get(tag)
             if child_cls is None:
-                if cls is Say and tag in SSML_ELEMENTS:
-                    continue  # handled as markup by _say_markup
-                self._misplaced(child, tag, cls)
+                self._misplaced(self._skip(child), tag, cls)
                 lost = True
                 continue
             tolerated = cls.TOLERATED_CHILDREN.get(tag)
             if tolerated:
-                self.warn(child, Code.UNDOCUMENTED_NESTING, f"<{tag}> inside <{cls.TAG}>: {tolerated}")
-            node = self.build(child, child_cls, el)
+                self.warn(self._peek(child), Code.UNDOCUMENTED_NESTING, f"<{tag}> inside <{cls.TAG}>: {tolerated}")
+            node = self.build(child, child_cls)
             if node is None:
                 lost = True
             else:
                 children.append(node)
-        return children, lost
+        return tuple(children), lost
 
-    def _misplaced(self, el: Any, tag: str, parent_cls: type[Node]) -> None:
+    def _peek(self, el: Any) -> _Where:
+        """Where the next element is, without moving past it."""
+        saved = (self.index, self.line, self.last)
+        where = self._next(el)
+        self.index, self.line, self.last = saved
+        return where
+
+    def _misplaced(self, el: _Where, tag: str, parent_cls: type[Node]) -> None:
         parent = parent_cls.TAG
         if tag.startswith("{"):
             local = etree.QName(tag).localname
@@ -320,7 +344,15 @@ class _Builder:
             hint += " Element names are case-sensitive."
         self.error(el, Code.UNKNOWN_ELEMENT, f"<{tag}> is not a TeXML element", hint)
 
-    def _foreign_attribute(self, el: Any, cls: type[Node], name: str, value: str,
+    def _known_attributes(self, where: _Where, cls: type[Node], attrs: dict[str, str]) -> dict[str, str]:
+        """The attributes `cls` has; the others are reported (and TwiML twins mapped)."""
+        known = {k: v for k, v in attrs.items() if k in cls.XML_ATTRS}
+        for name, value in attrs.items():
+            if name not in cls.XML_ATTRS:
+                self._foreign_attribute(where, cls, name, value, known)
+        return known
+
+    def _foreign_attribute(self, el: _Where, cls: type[Node], name: str, value: str,
                            values: dict[str, Any]) -> None:  # fmt: skip
         tag = cls.TAG
         if name.startswith("{"):
@@ -350,17 +382,21 @@ class _Builder:
             hint = f"<{tag}> takes no attributes"
         self.warn(el, Code.UNKNOWN_ATTRIBUTE, f"unknown attribute {name} on <{tag}> is ignored", hint, name)
 
-    def _say_markup(self, el: Any, values: dict[str, Any]) -> None:
-        """<Say> with SSML children: keep the markup verbatim and the plain words as text."""
+    def _say_markup(self, el: Any, where: _Where) -> tuple[str, str]:
+        """<Say> with SSML children: the plain words, and the markup kept verbatim."""
+        for child in el:
+            if isinstance(child.tag, str):
+                child_where = self._skip(child)
+                if child.tag not in SSML_ELEMENTS:
+                    self._misplaced(child_where, child.tag, Say)
         inner = etree.tostring(el, encoding="unicode", with_tail=False)
         inner = inner[inner.index(">") + 1 : inner.rindex("</")]
-        values["ssml"] = inner.strip()
-        values["text"] = " ".join("".join(el.itertext()).split())
-        self.warn(el, Code.SSML, "SSML inside <Say> is not documented for TeXML",
+        self.warn(where, Code.SSML, "SSML inside <Say> is not documented for TeXML",
                   "texml sends it to the TTS engine as SSML; hosted TeXML may read it out "
                   "differently")  # fmt: skip
+        return " ".join("".join(el.itertext()).split()), inner.strip()
 
-    def _salvage(self, el: Any, cls: type[Node], values: dict[str, Any], exc: ValidationError,
+    def _salvage(self, el: _Where, cls: type[Node], values: dict[str, Any], exc: ValidationError,
                  children_lost: bool) -> Node | None:  # fmt: skip
         """Report a failed validation; rebuild without the bad attributes if that is enough."""
         by_field: dict[str, list[dict[str, Any]]] = {}

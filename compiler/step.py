@@ -206,6 +206,7 @@ class Watch:
     kind: str
     url: str
     method: Literal["GET", "POST"]
+    params: Mapping[str, str] = field(default_factory=dict)  # added to every such callback
 
 
 @dataclass(frozen=True)
@@ -273,6 +274,11 @@ class Step(abc.ABC, Generic[V]):
     @abc.abstractmethod
     def start(self) -> list[Effect]:
         """The effects when the verb begins (usually the commands to send)."""
+
+    @property
+    def ends_on(self) -> tuple[str, ...]:
+        """The webhook event types that can end this step (a step may narrow its class's)."""
+        return self.ENDS_ON
 
     def on_event(self, event: Event) -> list[Effect]:
         """React to an input. The default: the call hanging up ends the step."""

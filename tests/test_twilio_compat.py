@@ -9,6 +9,7 @@ the SDK, not written by hand, so new TwiML elements and attributes show up here 
 
 from __future__ import annotations
 
+import functools
 import heapq
 import inspect
 import itertools
@@ -19,7 +20,7 @@ import pytest
 
 import texml
 from texml import Code, Severity
-from verbs import Response
+from verbs import ALL_TAGS, Response
 from verbs.base import Node, Text
 from verbs.twiml import SSML_ELEMENTS
 
@@ -62,6 +63,8 @@ def _value_param(child_cls: type[TwiML]) -> str | None:
 def _placeholder(param: str, method: str) -> str:
     """A plausible value for a twilio parameter, from its name."""
     name = param.lower()
+    if (method, name) in _PLAUSIBLE_ON:
+        return _PLAUSIBLE_ON[method, name]
     if method in ("stream", "conversation_relay") and name == "url":
         return "wss://example.com/media"
     if name in ("phone_number", "number"):
@@ -70,7 +73,11 @@ def _placeholder(param: str, method: str) -> str:
         return "sip:alice@example.com"
     if name in ("message", "words"):
         return "Hello"
-    if name.endswith("url") or "callback" in name and "method" not in name and "event" not in name:
+    if name in _PLAUSIBLE:
+        return _PLAUSIBLE[name]
+    if name.endswith("method"):
+        return "POST"
+    if name.endswith("url") or name.endswith("callback"):
         return "https://example.com/hook"
     if name in ("action", "wait_url", "redirect"):
         return "https://example.com/next"
@@ -102,8 +109,17 @@ _PLAUSIBLE: dict[str, str] = {
     "pitch": "low", "volume": "loud", "level": "strong", "alphabet": "ipa", "ph": "t@",
     "alias": "World", "xml_lang": "en-US", "time": "1s", "format": "mp3", "sequential": "true",
     "interruptible": "true", "dtmf_detection": "true", "welcome_greeting": "Hi", "debug": "true",
-    "status_callback_method": "POST", "action_on_empty_result": "true", "valid_digits": "123",
+    "action_on_empty_result": "true", "valid_digits": "123", "machine_detection": "Enable",
+    "machine_detection_timeout": "30", "payment_method": "credit-card",
+    "welcome_greeting_interruptible": "any", "transcription_engine": "Google",
 }  # fmt: skip
+
+
+# The same parameter name means different things on different elements.
+_PLAUSIBLE_ON: dict[tuple[str, str], str] = {
+    ("conference", "status_callback_event"): "start end join leave",
+    ("conference", "record"): "record-from-start",
+}
 
 
 def _call(parent: TwiML, method: str, *, text: bool = True, extra: dict[str, str] | None = None) -> TwiML:
@@ -115,8 +131,6 @@ def _call(parent: TwiML, method: str, *, text: bool = True, extra: dict[str, str
         p.name: _placeholder(p.name, method) for p in params.values()
         if p.default is p.empty and p.kind not in (p.VAR_KEYWORD, p.VAR_POSITIONAL)
     }  # fmt: skip
-    if not text and "url" in params:  # a container that needs its URL: <Stream>, <ConversationRelay>
-        kwargs["url"] = _placeholder("url", method)
     if text:
         probe = func(**kwargs)
         parent.verbs.pop()  # discover the child's class, then build it again with its text
@@ -169,20 +183,47 @@ def _discover() -> list[Edge]:
 def _descend(path: tuple[str, ...], response: TwiML | None = None) -> tuple[TwiML, tuple[str, ...]]:
     """The element reached by calling `path` from a VoiceResponse, and the tags on the way.
 
-    Elements on the way hold children, so they get no text unless TeXML requires it (<Sip>);
-    one that has a `url` gets it (<Stream>, <ConversationRelay> need theirs).
+    Elements on the way hold children, so they get no text unless TeXML requires it (<Sip>),
+    and the attributes TeXML reports missing (<Prompt for>, <Stream url>).
     """
     node: TwiML = response if response is not None else voice_response.VoiceResponse()
     tags = ["Response"]
-    for method in path:
-        child = _call(node, method, text=False)
+    for method, extra in zip(path, _path_attributes(path)):
+        child = _call(node, method, text=False, extra=extra)
         model = _texml_model((*tags, child.name))
         if model is not None and model.TEXT is Text.REQUIRED:
             node.verbs.pop()
-            child = _call(node, method, text=True)
+            child = _call(node, method, text=True, extra=extra)
         node = child
         tags.append(node.name)
     return node, tuple(tags)
+
+
+@functools.lru_cache(maxsize=None)
+def _path_attributes(path: tuple[str, ...]) -> tuple[dict[str, str], ...]:
+    """For each element on `path`, the attributes TeXML says it is missing."""
+    extras: list[dict[str, str]] = [{} for _ in path]
+    for _ in range(3):
+        response = voice_response.VoiceResponse()
+        node: TwiML = response
+        steps = []
+        for method, extra in zip(path, extras):
+            params = inspect.signature(getattr(node, method)).parameters
+            node = _call(node, method, text=False, extra=extra)
+            steps.append((node.name, {lower_camel(TwiML.MAP.get(p, p)): p for p in params}, method))
+        added = False
+        for d in texml.parse(str(response)).errors:
+            m = re.search(r"^<(\S+)> needs the (\S+) attribute", d.message)
+            if d.code is not Code.MISSING_ATTRIBUTE or not m:
+                continue
+            for extra, (tag, by_xml_name, method) in zip(extras, steps):
+                param = by_xml_name.get(m.group(2))
+                if tag == m.group(1) and param and param not in extra:
+                    extra[param] = _placeholder(param, method)
+                    added = True
+        if not added:
+            break
+    return tuple(extras)
 
 
 def _replay(path: tuple[str, ...]) -> TwiML:
@@ -267,6 +308,8 @@ EDGE_IDS = [e.id for e in EDGES]
 
 def test_the_sdk_graph_was_discovered() -> None:
     """Guard against introspection silently finding nothing (a changed SDK layout)."""
+    reached = {voice_response.VoiceResponse} | {e.child_cls for e in EDGES}
+    assert set(_element_classes()) - reached == set()  # every element class is reachable
     ids = set(EDGE_IDS)
     for expected in ("Response->Say", "Response->Dial", "Dial->Number", "Dial->Client",
                      "Gather->Say", "Connect->Stream", "Start->Siprec", "Say->break",
@@ -303,16 +346,25 @@ def test_every_element_the_sdk_can_emit_is_texml_or_explained(edge: Edge) -> Non
 
 
 def test_twiml_only_elements_emitted_by_the_sdk_name_a_texml_alternative() -> None:
-    """The SDK's verbs and nouns that TeXML lacks all come back as twiml-only, not unknown."""
-    unexplained = []
+    """The SDK's verbs and nouns that TeXML lacks come back as twiml-only (not unknown), with a
+    hint that names the TeXML element to use instead (or says to use attributes)."""
+    unexplained, twiml_only = [], set()
     for edge in EDGES:
         if edge.child_tag in SSML_ELEMENTS:
             continue
         doc = texml.parse(_build(edge))
-        unknown = [d for d in doc.diagnostics
-                   if d.code is Code.UNKNOWN_ELEMENT and _mentions(d, edge.child_tag)]  # fmt: skip
-        unexplained.extend(f"{edge.id}: {d.hint}" for d in unknown)
+        for d in doc.diagnostics:
+            if not _mentions(d, edge.child_tag):
+                continue
+            if d.code is Code.UNKNOWN_ELEMENT:
+                unexplained.append(f"{edge.id}: {d.message}")
+            if d.code is Code.TWIML_ONLY_ELEMENT:
+                twiml_only.add(edge.child_tag)
+                names = set(re.findall(r"<(\w+)", d.hint or "")) & ALL_TAGS
+                if not names and "attribute" not in (d.hint or ""):
+                    unexplained.append(f"{edge.id}: {d.hint}")
     assert unexplained == []
+    assert {"Client", "Echo", "Room", "VirtualAgent", "Sms", "Task", "Sim"} <= twiml_only
 
 
 # --- attributes -------------------------------------------------------------------------------
@@ -346,8 +398,6 @@ def _attribute_cases() -> list[AttrCase]:
         for p in params.values():
             if p.kind in (p.VAR_KEYWORD, p.VAR_POSITIONAL) or p.name == value:
                 continue
-            if p.default is p.empty and edge.method != "stream":
-                continue  # the element's text or a required noun value, not an attribute
             xml_name = lower_camel(TwiML.MAP.get(p.name, p.name))
             cases.append(AttrCase(edge, p.name, xml_name))
     return cases
@@ -376,6 +426,10 @@ def _classify(case: AttrCase) -> tuple[str, texml.Document, str]:
     model = _texml_model((*_tags_on_path(case.edge), case.edge.child_tag))
     if model is not None and case.xml_name in model.XML_ATTRS:
         assert codes <= {Code.INVALID_VALUE, Code.SUSPICIOUS, Code.INVALID_ELEMENT}, (xml, about)
+        if not doc.errors:  # read, not dropped: the node holds a value for it
+            field = model.XML_ATTRS[case.xml_name].field
+            held = [getattr(n, field) for n in _nodes(doc.verbs) if type(n) is model]
+            assert held and all(v is not None for v in held), (xml, held)
         return "known", doc, xml
     if Code.TWIML_ONLY_ATTRIBUTE in codes:
         return "twiml-only", doc, xml
@@ -402,6 +456,6 @@ def test_every_sdk_attribute_is_read_or_reported(case: AttrCase) -> None:
 
 def twiml_attributes_without_a_texml_hint() -> list[str]:
     """For the lead (not a test): SDK attributes that end up as plain unknown-attribute."""
-    return sorted({f"<{c.edge.child_tag}> {c.xml_name}" for c in ATTR_CASES
+    return sorted({c.id for c in ATTR_CASES
                    if _classify(c)[0] in ("unknown", "unknown-did-you-mean")})  # fmt: skip
 

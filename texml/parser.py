@@ -12,6 +12,7 @@ turns pydantic's complaints into diagnostics that name the attribute and where i
 
 from __future__ import annotations
 
+import bisect
 import difflib
 import functools
 import re
@@ -83,7 +84,8 @@ def parse(
     max_bytes: int = DEFAULT_MAX_BYTES,
 ) -> Document:
     """Parse a TeXML document. Never raises on bad input: see `Document.diagnostics`."""
-    data = source.encode("utf-8") if isinstance(source, str) else bytes(source)
+    # A str with lone surrogates is not text; keep its bytes so libxml2 reports where.
+    data = source.encode("utf-8", "surrogatepass") if isinstance(source, str) else bytes(source)
     if isinstance(source, str) and data.startswith(b"<?xml"):
         # The text is already decoded: an encoding declaration must not decode it again.
         data = re.sub(rb"^(<\?xml[^>]*?)\s+encoding=([\"'])[^\"']*\2", rb"\1", data, count=1)
@@ -100,9 +102,13 @@ def parse(
         root = etree.fromstring(data, _xml_parser())
     except etree.XMLSyntaxError as exc:
         line, column = exc.position if exc.position else (1, 1)
-        message = (exc.msg or "not well-formed").split(", line ")[0]
+        message = (exc.msg or "not well-formed").split(", line ")[0].strip()
         report.at(line or 1, column or 1, Severity.ERROR, Code.NOT_WELL_FORMED,
                   f"not well-formed XML: {message}", _syntax_hint(message))  # fmt: skip
+        return report.document(())
+    if root.getroottree().docinfo.doctype:
+        # A DTD the byte scan could not see (a UTF-16 document): parsed safely, still refused.
+        _refuse_dtd(report, 1, 1)
         return report.document(())
     builder = _Builder(report, data, root)
     return report.document(builder.build_document(root))
@@ -124,18 +130,22 @@ def _syntax_hint(message: str) -> str | None:
 
 def _declares_dtd(data: bytes, report: _Reporter) -> bool:
     """Whether the prolog has a DOCTYPE (reported as an error): refused before parsing."""
-    at = data.find(b"<!DOCTYPE")
-    if at < 0:
+    if data.find(b"<!DOCTYPE") < 0:
         return False
-    for match in _TOKEN.finditer(data, 0, at + 1):
+    for match in _TOKEN.finditer(data):
         if match.group(1) is not None:
-            return False  # the text is past the root element's start: not a DOCTYPE
-    line, column = report.position(at)
+            return False  # the root element starts first: any later "<!DOCTYPE" is not one
+        if data.startswith(b"<!DOCTYPE", match.start()):
+            _refuse_dtd(report, *report.position(match.start()))
+            return True
+    return False
+
+
+def _refuse_dtd(report: _Reporter, line: int, column: int) -> None:
     report.at(line, column, Severity.ERROR, Code.DTD_FORBIDDEN,
               "a DOCTYPE declaration is not allowed in a TeXML document",
               "remove the <!DOCTYPE ...> line; TeXML needs no DTD and texml never "
               "loads or expands one")  # fmt: skip
-    return True
 
 
 def _has_tail_text(el: Any) -> bool:
@@ -147,16 +157,20 @@ class _Reporter:
         self.filename = filename
         self.data = data
         self.diagnostics: list[Diagnostic] = []
+        self._newlines: list[int] | None = None
 
     def at(self, line: int, column: int, severity: Severity, code: Code, message: str,
            hint: str | None = None) -> None:  # fmt: skip
         self.diagnostics.append(Diagnostic(self.filename, line, column, severity, code, message, hint))
 
     def position(self, offset: int) -> tuple[int, int]:
-        line_start = self.data.rfind(b"\n", 0, offset) + 1
-        line = self.data.count(b"\n", 0, offset) + 1
+        """Line and column (in characters) of a byte offset."""
+        if self._newlines is None:  # built once, on the first diagnostic that needs it
+            self._newlines = [m.start() for m in re.finditer(rb"\n", self.data)]
+        line = bisect.bisect_left(self._newlines, offset)
+        line_start = self._newlines[line - 1] + 1 if line else 0
         column = len(self.data[line_start:offset].decode("utf-8", "replace")) + 1
-        return line, column
+        return line + 1, column
 
     def document(self, verbs: tuple[Verb, ...]) -> Document:
         self.diagnostics.sort(key=lambda d: (d.line, d.column))
@@ -184,7 +198,8 @@ class _Builder:
         self.data = data
         self.ascii = data.isascii()
         self.index = 0  # elements visited so far
-        self.line, self.last = 1, 0  # running line count up to byte offset `last`
+        # Running position: the line of byte offset `last`, and where that line starts.
+        self.line, self.last, self.line_start = 1, 0, 0
         count = sum(1 for _ in root.iter(etree.Element))
         starts = [m.start() for m in _QUICK_TAG.finditer(data)]
         if len(starts) != count:  # a comment or CDATA holds something like a tag
@@ -198,12 +213,15 @@ class _Builder:
             return _Where(el.sourceline or 1, 1, -1)
         data = self.data
         offset = self.starts[index]
-        self.line += data.count(b"\n", self.last, offset)
+        newlines = data.count(b"\n", self.last, offset)
+        if newlines:
+            self.line += newlines
+            self.line_start = data.rfind(b"\n", self.last, offset) + 1
         self.last = offset
-        line_start = data.rfind(b"\n", 0, offset) + 1
         if self.ascii:
-            return _Where(self.line, offset - line_start + 1, offset)
-        return _Where(self.line, len(data[line_start:offset].decode("utf-8", "replace")) + 1, offset)
+            return _Where(self.line, offset - self.line_start + 1, offset)
+        column = len(data[self.line_start : offset].decode("utf-8", "replace")) + 1
+        return _Where(self.line, column, offset)
 
     def _skip(self, el: Any) -> _Where:
         """Step over an element and its subtree; where the element is."""
@@ -318,9 +336,9 @@ class _Builder:
 
     def _peek(self, el: Any) -> _Where:
         """Where the next element is, without moving past it."""
-        saved = (self.index, self.line, self.last)
+        saved = (self.index, self.line, self.last, self.line_start)
         where = self._next(el)
-        self.index, self.line, self.last = saved
+        self.index, self.line, self.last, self.line_start = saved
         return where
 
     def _misplaced(self, el: _Where, tag: str, parent_cls: type[Node]) -> None:
@@ -549,7 +567,11 @@ def _value_hint(cls: type[Node], name: str, raw: Any) -> str | None:
 
 
 def _closest(name: str, candidates: Iterable[str]) -> str | None:
-    candidates = list(candidates)
+    return _closest_in(name, tuple(candidates))
+
+
+@functools.lru_cache(maxsize=1024)  # documents repeat their mistakes: suggest each once
+def _closest_in(name: str, candidates: tuple[str, ...]) -> str | None:
     lowered = {c.lower(): c for c in candidates}
     if name.lower() in lowered:
         return lowered[name.lower()]

@@ -30,7 +30,7 @@ def plan_document(doc: Document, *, document_url: str | None = None) -> dict[str
             "verb": verb.TAG,
             "line": verb.line,
             "commands": [command.to_json() for command in step.plan()],
-            "ends_on": list(step.ENDS_ON),
+            "ends_on": list(step.ends_on),
         })  # fmt: skip
     return {"file": doc.filename, "steps": steps}
 

@@ -20,26 +20,24 @@ that slips through rejects the example (`assume`), which the tables keep rare.
 from __future__ import annotations
 
 import dataclasses
-import decimal
 import json
 import math
 import string
+import types
 import typing
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 from decimal import Decimal
 from typing import Annotated, Any, Literal
 
 from hypothesis import assume
 from hypothesis import strategies as st
 from pydantic import ValidationError
-from pydantic_core import PydanticUndefined
 
-import verbs
 from verbs import Response
 from verbs.aigather import AIGather, Assistant, Parameters, Tool
 from verbs.base import Node, Text, _ListStyle
 from verbs.connect import AIAssistant, Connect, ConversationRelay, Language
-from verbs.dial import Conference, Dial, Number, Queue, Sip
+from verbs.dial import Dial, Number, Sip
 from verbs.gather import Gather
 from verbs.http_request import (
     Header, HttpRequest, HttpResponse, Request, ResponseField, StatusCode,
@@ -64,7 +62,9 @@ _PRINTABLE = st.characters(categories=("L", "M", "N", "P", "S", "Zs"))
 _WORD_CHAR = st.characters(categories=("L", "M", "N", "P", "S"))
 
 
-def _trimmed(alphabet: st.SearchStrategy[str], min_size: int, max_size: int) -> st.SearchStrategy[str]:
+def _trimmed(
+    alphabet: st.SearchStrategy[str], min_size: int, max_size: int
+) -> st.SearchStrategy[str]:
     # str.strip() is what the parser uses on text, so "no leading/trailing whitespace" means
     # Python's notion of whitespace (which includes U+00A0, U+3000, ...).
     return (
@@ -76,7 +76,8 @@ def _trimmed(alphabet: st.SearchStrategy[str], min_size: int, max_size: int) -> 
 
 def short_text(min_size: int = 1, max_size: int = 20) -> st.SearchStrategy[str]:
     """Short XML-safe text with no leading or trailing whitespace."""
-    ascii_text = _trimmed(st.sampled_from(string.ascii_letters + string.digits + " .-_/:"), min_size, max_size)
+    ascii_chars = st.sampled_from(string.ascii_letters + string.digits + " .-_/:")
+    ascii_text = _trimmed(ascii_chars, min_size, max_size)
     return st.one_of(ascii_text, _trimmed(_PRINTABLE, min_size, max_size))
 
 
@@ -96,7 +97,8 @@ def e164() -> st.SearchStrategy[str]:
 
 
 def sip_uri() -> st.SearchStrategy[str]:
-    user = st.text(st.sampled_from(string.ascii_lowercase + string.digits + "+._-"), min_size=1, max_size=10)
+    user_chars = st.sampled_from(string.ascii_lowercase + string.digits + "+._-")
+    user = st.text(user_chars, min_size=1, max_size=10)
     host = st.sampled_from(["example.com", "sip.telnyx.com", "pbx.example.org:5061"])
     scheme = st.sampled_from(["sip", "sips", "SIP"])
     return st.builds(lambda s, u, h: f"{s}:{u}@{h}", scheme, user, host)
@@ -172,7 +174,7 @@ def strategy_for(annotation: Any, metadata: list[Any] = ()) -> st.SearchStrategy
     rules = _constraints(metadata)
     origin = typing.get_origin(annotation)
 
-    if origin in (typing.Union, __import__("types").UnionType):
+    if origin in (typing.Union, types.UnionType):
         arms = [a for a in typing.get_args(annotation) if a is not type(None)]
         return st.one_of(*(strategy_for(a, metadata if len(arms) == 1 else []) for a in arms))
     if origin is Literal:
@@ -181,7 +183,10 @@ def strategy_for(annotation: Any, metadata: list[Any] = ()) -> st.SearchStrategy
         item_ann = typing.get_args(annotation)[0]
         if item_ann is str:
             # Items of a separated list: no separator inside, and nothing the split would strip.
-            item = word() if rules.separator == " " else short_text(1, 12).filter(lambda s: "," not in s)
+            if rules.separator == " ":
+                item = word()
+            else:
+                item = short_text(1, 12).filter(lambda s: "," not in s)
         else:
             item = strategy_for(item_ann)
         return st.lists(
@@ -190,9 +195,8 @@ def strategy_for(annotation: Any, metadata: list[Any] = ()) -> st.SearchStrategy
     if annotation is bool:
         return st.booleans()
     if annotation is int:
-        low = rules.ge if rules.ge is not None else 0
-        high = rules.le if rules.le is not None else low + 100_000
-        return st.integers(low, high)
+        # No upper bound in the metadata: any size (big values take the parser's slow path).
+        return st.integers(rules.ge, rules.le)
     if annotation is float:
         return _tenths(rules.ge, rules.le)
     if annotation is Decimal:
@@ -303,6 +307,22 @@ def _ai_assistant(draw: Any, kw: dict[str, Any]) -> None:
         kw["id"] = draw(st.from_regex(r"assistant-[0-9a-f]{8}", fullmatch=True))
 
 
+_SSML_BREAKS = ('<break time="500ms"/>', '<break strength="strong"/>')
+
+
+def _say(draw: Any, kw: dict[str, Any]) -> None:
+    # Sometimes SSML: `ssml` is the inner markup as lxml writes it, `text` its plain words.
+    if draw(st.integers(0, 3)) == 0:
+        before, after = draw(short_text(1, 15)), draw(short_text(1, 15))
+        markup = draw(st.sampled_from(_SSML_BREAKS))
+        kw["ssml"] = f"{_escape(before)} {markup} {_escape(after)}"
+        kw["text"] = " ".join(f"{before} {after}".split())
+
+
+def _escape(text: str) -> str:
+    return text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+
+
 def _pay(draw: Any, kw: dict[str, Any]) -> None:
     if kw.get("transaction_type") == "charge" and not kw.get("charge_amount"):
         kw["charge_amount"] = draw(st.decimals(Decimal("0.01"), Decimal("1000"), places=2))
@@ -320,6 +340,7 @@ FIXUPS: dict[type[Node], Fixup] = {
     Language: _background_audio(Language),
     AIAssistant: _ai_assistant,
     Pay: _pay,
+    Say: _say,
 }
 
 

@@ -103,6 +103,22 @@ class _ListStyle(typing.NamedTuple):
     separator: str
 
 
+def _list_separator(annotation: Any, metadata: list[Any]) -> str | None:
+    """The separator of a list attribute, also when it is wrapped in Optional."""
+    for meta in metadata:
+        if isinstance(meta, _ListStyle):
+            return meta.separator
+    if typing.get_origin(annotation) is Annotated:
+        args = typing.get_args(annotation)
+        return _list_separator(args[0], list(args[1:]))
+    if typing.get_origin(annotation) in (typing.Union, types.UnionType):
+        for arm in typing.get_args(annotation):
+            found = _list_separator(arm, [])
+            if found is not None:
+                return found
+    return None
+
+
 def _format_scalar(value: Any) -> str:
     if value is True:
         return "true"
@@ -156,7 +172,7 @@ class Node(BaseModel):
             if name in STRUCTURAL_FIELDS:
                 continue
             alias = info.alias or name
-            separator = next((m.separator for m in info.metadata if isinstance(m, _ListStyle)), None)
+            separator = _list_separator(info.annotation, info.metadata)
             specs[alias] = _AttrSpec(name, alias, separator)
         cls.XML_ATTRS = specs
         cls._compared = tuple(n for n in cls.model_fields if n not in ("line", "column"))

@@ -141,10 +141,10 @@ class HttpResult:
 
 @dataclass(frozen=True)
 class CommandResult:
-    """The `data` of a successful reply to `command`."""
+    """The `data` of a successful reply to `command` (an object, or a list for list endpoints)."""
 
     command: Command
-    data: Mapping[str, Any]
+    data: Any
 
 
 @dataclass(frozen=True)

@@ -240,7 +240,8 @@ OVERRIDES: dict[type[Node], dict[str, st.SearchStrategy[Any]]] = {
     Play: {"text": url()},
     Redirect: {"text": url()},
     Parameters: {"text": json_object_text()},
-    Tool: {"text": json_object_text()},
+    Tool: {"text": short_text().map(
+        lambda d: json.dumps({"type": "hangup", "hangup": {"description": d}}))},
     StatusCode: {"text": st.integers(100, 599).map(str)},
     Say: {"text": short_text(1, 60)},
 }
@@ -418,12 +419,13 @@ Avoid = frozenset[tuple[type[Node], str]]
 
 def build_node(
     draw: Any, cls: type[Node], depth: int = 1, include: Node | None = None,
-    avoid: Avoid = frozenset(),
+    avoid: Avoid = frozenset(), presence: str = "any",
 ) -> Node:
     """Draw one valid `cls` node; with `include`, that node is one of its children.
 
     `avoid` names (model, field) pairs to leave at their defaults (for known bugs, which have
-    their own strict-xfail tests).
+    their own strict-xfail tests). `presence` says which optional attributes of this node are
+    set: "any" (drawn), "all" or "none" (children are drawn as usual).
     """
     kw: dict[str, Any] = {}
     fields = cls.model_fields
@@ -431,7 +433,8 @@ def build_node(
         info = fields[spec.field]
         if (cls, spec.field) in avoid and not info.is_required():
             continue
-        if info.is_required() or draw(st.booleans()):
+        wanted = {"all": True, "none": False}.get(presence)
+        if info.is_required() or (draw(st.booleans()) if wanted is None else wanted):
             kw[spec.field] = draw(_field_strategy(cls, spec.field))
 
     if "text" in fields and cls.TEXT is not Text.NONE:
@@ -463,13 +466,15 @@ def build_node(
 
 
 @st.composite
-def _node(draw: Any, cls: type[Node], avoid: Avoid) -> Node:
-    return build_node(draw, cls, avoid=avoid)
+def _node(draw: Any, cls: type[Node], avoid: Avoid, presence: str = "any") -> Node:
+    return build_node(draw, cls, avoid=avoid, presence=presence)
 
 
-def node_strategy(cls: type[Node], avoid: Avoid = frozenset()) -> st.SearchStrategy[Node]:
-    """Valid nodes of model `cls` (with valid children)."""
-    return _node(cls, frozenset(avoid))
+def node_strategy(
+    cls: type[Node], avoid: Avoid = frozenset(), presence: str = "any"
+) -> st.SearchStrategy[Node]:
+    """Valid nodes of model `cls` (with valid children); see `build_node` for `presence`."""
+    return _node(cls, frozenset(avoid), presence)
 
 
 VERB_MODELS: tuple[type[Node], ...] = tuple(Response.CHILDREN.values())

@@ -113,6 +113,10 @@ class MessageHistory(Node):
     children: tuple[Message, ...] = ()
 
 
+# The tool kinds the Voice API's gather_using_ai takes (each with its settings under its name).
+TOOL_TYPES = ("hangup", "transfer", "webhook", "book_appointment", "check_availability", "retrieval")
+
+
 class Tool(Node):
     """A tool definition (JSON), as in the Voice API's gather-using-AI command."""
 
@@ -123,20 +127,21 @@ class Tool(Node):
 
     @model_validator(mode="after")
     def _definition(self) -> Tool:
-        _json_object(self.text, "Tool")
+        definition = _json_object(self.text, "Tool")
+        kind = definition.get("type")
+        if kind not in TOOL_TYPES:
+            raise ValueError(
+                f'<Tool> needs a "type" of {", ".join(TOOL_TYPES)}, as the Voice API\'s '
+                'gather-using-AI tools: e.g. {"type": "hangup", "hangup": {"description": '
+                '"end the call when the caller is done"}}'
+            )
+        if not isinstance(definition.get(kind), dict | str | list):
+            raise ValueError(f'a "{kind}" tool needs its settings under "{kind}"')
         return self
 
     @property
     def definition(self) -> dict[str, Any]:
         return json.loads(self.text)
-
-    def lint(self) -> list[Lint]:
-        if "type" not in self.definition:
-            return [Lint(
-                'the tool has no "type"',
-                hint='e.g. {"type": "hangup", "hangup": {"description": "..."}}',
-            )]
-        return []
 
 
 class Tools(Node):
@@ -154,12 +159,33 @@ class InterruptionSettings(Node):
     enable: XmlBool | None = None
 
 
+# Speech models the Voice API's gather_using_ai accepts (`transcription.model`).
+AI_TRANSCRIPTION_MODELS = (
+    "deepgram/flux", "flux", "deepgram/nova-3", "deepgram/nova-2", "speechmatics/standard",
+    "speechmatics/enhanced", "speechmatics/linden-1", "assemblyai/universal-3-5-pro",
+    "assemblyai/universal-streaming", "xai/grok-stt", "soniox/stt-rt-v4", "nvidia/parakeet-v3",
+    "omi-health/omi-med-stt-v1", "humain/realtime", "reson8/turns", "cohere/ar-stt", "azure/fast",
+    "azure/realtime", "google/latest_long", "distil-whisper/distil-large-v2",
+    "openai/whisper-large-v3-turbo",
+)  # fmt: skip
+
+
 class AIGatherTranscription(Node):
     """`<Transcription model>` inside `<AIGather>` (not the `<Start><Transcription>` noun)."""
 
     TAG: ClassVar[str] = "Transcription"
 
     model: str | None = None
+
+    def lint(self) -> list[Lint]:
+        if self.model is not None and self.model not in AI_TRANSCRIPTION_MODELS:
+            return [Lint(
+                f"the Voice API has no speech model {self.model!r}; texml leaves it out and the "
+                "default model is used",
+                attribute="model",
+                hint="one of: " + ", ".join(AI_TRANSCRIPTION_MODELS),
+            )]
+        return []
 
 
 class Assistant(Node):

@@ -195,7 +195,17 @@ def test_aigather_lint():
     ).lint()] == ["api_key_ref", "voice_speed"]  # fmt: skip
     assert Voice.model_validate({"name": "Joanna"}).lint()[0].attribute == "name"
     assert Parameters.model_validate({"text": '{"type": "object"}'}).lint()
-    assert Tool.model_validate({"text": "{}"}).lint()
+
+
+
+def test_tool_needs_a_voice_api_tool_type():
+    # The Voice API refuses a tool without one, so the document is invalid, not merely odd.
+    with pytest.raises(ValidationError, match='needs a "type"'):
+        Tool.model_validate({"text": "{}"})
+    with pytest.raises(ValidationError, match='settings under "hangup"'):
+        Tool.model_validate({"text": '{"type": "hangup"}'})
+    tool = Tool.model_validate({"text": '{"type": "hangup", "hangup": {"description": "bye"}}'})
+    assert tool.definition["type"] == "hangup"
 
 
 # --- <Record> --------------------------------------------------------------------------------

@@ -108,10 +108,12 @@ def test_max_bytes_option(tmp_path: Path) -> None:
         ((WELCOME, "does-not-exist.xml"), "no such file or folder"),
         (("--format", "xml", WELCOME), "invalid choice: 'xml'"),
         (("--bogus", WELCOME), "unrecognized arguments: --bogus"),
-        (("--max-bytes", "lots", WELCOME), "invalid int value: 'lots'"),
+        (("--max-bytes", "lots", WELCOME), "'lots' is not a whole number"),
+        (("--max-bytes", "0", WELCOME), "--max-bytes: must be at least 1"),
         ((), "the following arguments are required: PATH"),
     ],
-    ids=["missing-path", "missing-among-good", "bad-format", "unknown-option", "bad-max-bytes", "no-path"],
+    ids=["missing-path", "missing-among-good", "bad-format", "unknown-option", "bad-max-bytes",
+         "zero-max-bytes", "no-path"],
 )
 def test_usage_errors_exit_2(args: tuple[str | Path, ...], says: str) -> None:
     result = check(*args)

@@ -52,7 +52,7 @@ def _build_parser() -> argparse.ArgumentParser:
     check.add_argument("--format", choices=("text", "json"), default="text")
     check.add_argument("--strict", action="store_true", help="fail on warnings too")
     check.add_argument(
-        "--max-bytes", type=int, default=DEFAULT_MAX_BYTES, metavar="N",
+        "--max-bytes", type=_positive_int, default=DEFAULT_MAX_BYTES, metavar="N",
         help=f"largest document accepted (default {DEFAULT_MAX_BYTES})",
     )  # fmt: skip
     check.set_defaults(run=_check)
@@ -68,6 +68,16 @@ def _build_parser() -> argparse.ArgumentParser:
     plan.add_argument("--format", choices=("text", "json"), default="text")
     plan.set_defaults(run=_compile)
     return parser
+
+
+def _positive_int(text: str) -> int:
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number") from None
+    if value < 1:
+        raise argparse.ArgumentTypeError("must be at least 1")
+    return value
 
 
 def _documents(paths: Sequence[str]) -> Iterator[Path]:

@@ -28,6 +28,9 @@ class Gather(Verb):
         "<Pause>); texml plays it, hosted TeXML may not",
     }
     TWIML_ATTRS: ClassVar = {
+        "maxSpeechTime": TwimlAttr(
+            "TeXML has no maxSpeechTime; texml stops listening after 60 s of speech"
+        ),
         "speechModel": TwimlAttr(
             'TeXML picks the recognizer with transcriptionEngine and model, e.g. '
             'transcriptionEngine="Deepgram" model="deepgram/nova-3"'

@@ -20,6 +20,7 @@ TranscriptionEngine = Annotated[
 class Record(Verb):
     TAG: ClassVar[str] = "Record"
     TWIML_ATTRS: ClassVar = {
+        "recordingConfigurationId": TwimlAttr("TeXML has no recording configurations"),
         "transcribe": TwimlAttr("TeXML spells it transcription", maps_to="transcription"),
         "transcribeCallback": TwimlAttr(
             "TeXML spells it transcriptionCallback", maps_to="transcription_callback"

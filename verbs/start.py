@@ -47,6 +47,11 @@ class Stream(Node):
     TAG: ClassVar[str] = "Stream"
     CHILDREN: ClassVar = {"Parameter": Parameter}
     TWIML_ATTRS: ClassVar = {
+        "audioFormat": TwimlAttr('TeXML picks the audio encoding with codec, e.g. codec="PCMU"'),
+        "sampleRate": TwimlAttr(
+            "TeXML streams at the call's rate; bidirectionalSamplingRate sets the rate of audio "
+            "sent back"
+        ),
         "connectorName": TwimlAttr(
             "TeXML has no Stream Connectors; point url at your own WebSocket server"
         ),

@@ -127,7 +127,6 @@ class GatherStep(Step[Gather]):
         self._gather_stopped = False  # gather_stop was sent
         self._transcription_cmd: Command | None = None
         self._transcribing = False
-        self._timers: set[str] = set()
         # Prompts (queued mode only).
         self._segments: list[list[_Prompt]] = []
         self._prompting = False
@@ -171,7 +170,7 @@ class GatherStep(Step[Gather]):
         self._segments = _segments([self._prompt(c) for c in children])
         if self._segments:
             self._prompting = True
-            effects += self._set("prompt-window", MAX_PROMPT_SECONDS)
+            effects += self.set_timer("prompt-window", MAX_PROMPT_SECONDS)
             effects += self._next_segment()
         else:
             effects += self._prompts_over()
@@ -247,10 +246,10 @@ class GatherStep(Step[Gather]):
         segment = self._segments.pop(0)
         first = segment[0]
         if first.kind == "pause":
-            return self._set("pause", first.seconds)
+            return self.set_timer("pause", first.seconds)
         if first.kind == "dtmf":
             send = Send(self.ctx.command("send_dtmf", first.body))
-            return [send, *self._set("pause", first.seconds)]
+            return [send, *self.set_timer("pause", first.seconds)]
         action = "speak" if first.kind == "speak" else "playback_start"
         self._audio_kind = first.kind
         self._audio_cmds = [self.ctx.command(action, p.body) for p in segment]
@@ -261,9 +260,9 @@ class GatherStep(Step[Gather]):
     def _prompts_over(self) -> list[Effect]:
         self._prompting = False
         self._audio_kind = ""
-        effects = self._cancel("prompt-window")
+        effects = self.cancel_timer("prompt-window")
         if self._winner is None and not self._heard:
-            effects += self._set("no-input", self.verb.timeout)
+            effects += self.set_timer("no-input", self.verb.timeout)
         return effects
 
     def _stop_prompts(self) -> list[Effect]:
@@ -276,7 +275,7 @@ class GatherStep(Step[Gather]):
         self._prompting = False
         self._audio_kind = ""
         self._segments = []
-        return [*effects, *self._cancel("pause"), *self._cancel("prompt-window")]
+        return [*effects, *self.cancel_timer("pause"), *self.cancel_timer("prompt-window")]
 
     def _audio_ended(self, event: Webhook) -> list[Effect]:
         kind = "speak" if event.event_type == "call.speak.ended" else "playback"
@@ -303,7 +302,7 @@ class GatherStep(Step[Gather]):
         if self.done:
             return []
         if is_call_hangup(event, self.ctx):
-            return self._end(Done(end=True, outcome="hangup"))
+            return self.finish(Done(end=True, outcome="hangup"))
         if isinstance(event, TimerFired):
             return self._on_timer(event.name)
         if isinstance(event, CommandFailed):
@@ -313,7 +312,7 @@ class GatherStep(Step[Gather]):
         kind, payload = event.event_type, event.payload
         if kind in ("call.speak.ended", "call.playback.ended"):
             if payload.get("status") == "call_hangup":
-                return self._end(Done(end=True, outcome="hangup"))
+                return self.finish(Done(end=True, outcome="hangup"))
             return self._audio_ended(event)
         if kind == "call.dtmf.received":
             return self._on_digit()
@@ -324,9 +323,8 @@ class GatherStep(Step[Gather]):
         return []
 
     def _on_timer(self, name: str) -> list[Effect]:
-        if name not in self._timers:
+        if not self.timer_fired(name):
             return []  # cancelled, or not ours
-        self._timers.discard(name)
         if name == "pause" and self._prompting:
             return self._next_segment()
         if name == "prompt-window" and self._prompting:
@@ -337,24 +335,24 @@ class GatherStep(Step[Gather]):
         if name in ("speech-end", "speech-max"):
             return self._speech_done()
         if name == "stop-wait" and self._pending is not None:
-            return self._end(self._pending)
+            return self.finish(self._pending)
         return []
 
     def _on_failed(self, command: Command) -> list[Effect]:
         if command == self._gather_cmd:
             self._gather_active = False
             if self._pending is not None:
-                return self._end(self._pending)
+                return self.finish(self._pending)
             if self._transcribing and self._winner != "dtmf":
                 return []  # speech can still answer
-            return self._end(Done(outcome="failed"), *self._quiet())
+            return self.finish(Done(outcome="failed"), *self._quiet())
         if command == self._transcription_cmd:
             self._transcribing = False
             if self._gather_active and self._winner != "speech":
                 return []  # digits can still answer
-            return self._end(Done(outcome="failed"), *self._quiet())
+            return self.finish(Done(outcome="failed"), *self._quiet())
         if command.action == "gather_stop" and self._pending is not None:
-            return self._end(self._pending)  # no gather left to stop
+            return self.finish(self._pending)  # no gather left to stop
         if command in self._audio_cmds and self._prompting and self._audio_kind:
             return self._one_audio_done()  # a refused prompt is skipped
         return []
@@ -363,9 +361,9 @@ class GatherStep(Step[Gather]):
         if not self._dtmf or self._gather_id == "" or self._winner is not None:
             return []  # speech only, or Call Control runs the prompt, or input already won
         self._winner = "dtmf"
-        effects = [*self._stop_prompts(), *self._cancel("no-input")]
+        effects = [*self._stop_prompts(), *self.cancel_timer("no-input")]
         effects += self._stop_transcription()
-        return [*effects, *self._cancel("speech-end"), *self._cancel("speech-max")]
+        return [*effects, *self.cancel_timer("speech-end"), *self.cancel_timer("speech-max")]
 
     def _on_transcription(self, data: Mapping[str, Any]) -> list[Effect]:
         text = str(data.get("transcript") or "").strip()
@@ -374,11 +372,11 @@ class GatherStep(Step[Gather]):
         effects: list[Effect] = []
         if not self._heard:
             self._heard = True
-            effects += [*self._stop_prompts(), *self._cancel("no-input")]
-            effects += self._set("speech-max", MAX_SPEECH_SECONDS)
+            effects += [*self._stop_prompts(), *self.cancel_timer("no-input")]
+            effects += self.set_timer("speech-max", MAX_SPEECH_SECONDS)
         if not data.get("is_final"):
             self._interim = text
-            return [*effects, *self._cancel("speech-end"), *self._partial_callback(text)]
+            return [*effects, *self.cancel_timer("speech-end"), *self._partial_callback(text)]
         self._interim = ""
         self._finals.append(text)
         confidence = data.get("confidence")
@@ -394,7 +392,7 @@ class GatherStep(Step[Gather]):
         )
         if wait == 0 or full:
             return [*effects, *self._speech_done()]
-        return [*effects, *self._set("speech-end", wait)]
+        return [*effects, *self.set_timer("speech-end", wait)]
 
     def _partial_callback(self, text: str) -> list[Effect]:
         url = self.ctx.url(self.verb.partial_result_callback)
@@ -416,20 +414,20 @@ class GatherStep(Step[Gather]):
         status = payload.get("status")
         digits = str(payload.get("digits") or "")
         if status == "call_hangup":
-            return self._end(Done(end=True, outcome="hangup"))
+            return self.finish(Done(end=True, outcome="hangup"))
         if self._pending is not None:
             if self._pending.outcome == "no-input" and self._strip(digits):
-                return self._end(self._digits_result(digits, status), *self._quiet())
-            return self._end(self._pending)
+                return self.finish(self._digits_result(digits, status), *self._quiet())
+            return self.finish(self._pending)
         if self._winner == "speech":
             return []  # we stopped it; the speech result is on its way
-        return self._end(self._digits_result(digits, status), *self._quiet())
+        return self.finish(self._digits_result(digits, status), *self._quiet())
 
     # --- results ---------------------------------------------------------------------------
 
     def _speech_done(self) -> list[Effect]:
         text = self._transcript() or self._interim[:MAX_TRANSCRIPT_CHARS]
-        effects = [*self._cancel("speech-end"), *self._cancel("speech-max")]
+        effects = [*self.cancel_timer("speech-end"), *self.cancel_timer("speech-max")]
         effects += self._stop_transcription()
         if not text:
             return [*effects, *self._conclude(self._no_input())]
@@ -443,11 +441,11 @@ class GatherStep(Step[Gather]):
 
     def _conclude(self, done: Done) -> list[Effect]:
         """Finish with `done`, once a running gather has been stopped and has ended."""
-        effects = [*self._stop_prompts(), *self._stop_transcription(), *self._cancel("no-input")]
+        effects = [*self._stop_prompts(), *self._stop_transcription(), *self.cancel_timer("no-input")]
         if not self._gather_active:
-            return self._end(done, *effects)
+            return self.finish(done, *effects)
         self._pending = done
-        return [*effects, *self._stop_gather(), *self._set("stop-wait", STOP_WAIT_SECONDS)]
+        return [*effects, *self._stop_gather(), *self.set_timer("stop-wait", STOP_WAIT_SECONDS)]
 
     def _digits_result(self, digits: str, status: Any) -> Done:
         digits = self._strip(digits)
@@ -509,22 +507,6 @@ class GatherStep(Step[Gather]):
 
     def _quiet(self) -> list[Effect]:
         return [*self._stop_prompts(), *self._stop_transcription()]
-
-    def _set(self, name: str, seconds: float) -> list[Effect]:
-        effects = self._cancel(name)
-        self._timers.add(name)
-        return [*effects, SetTimer(name, seconds)]
-
-    def _cancel(self, name: str) -> list[Effect]:
-        if name not in self._timers:
-            return []
-        self._timers.discard(name)
-        return [CancelTimer(name)]
-
-    def _end(self, done: Done, *effects: Effect) -> list[Effect]:
-        cancels = [CancelTimer(name) for name in sorted(self._timers)]
-        self._timers.clear()
-        return self.finish(done, *effects, *cancels)
 
 
 def _segments(prompts: list[_Prompt | None]) -> list[list[_Prompt]]:

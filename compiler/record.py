@@ -61,7 +61,6 @@ class RecordStep(Step[Record]):
         self._key: str | None = None  # the finishOnKey key that stopped the recording
         self._stopping = False
         self._hung_up = False
-        self._timers: set[str] = set()
 
     def start(self) -> list[Effect]:
         v = self.verb
@@ -88,7 +87,7 @@ class RecordStep(Step[Record]):
         effects: list[Effect] = [Send(self._start_cmd)]
         if v.max_length:
             # A lost call.recording.saved must not keep the caller here for ever.
-            effects += self._set("length-limit", v.max_length + LENGTH_GRACE_SECONDS)
+            effects += self.set_timer("length-limit", v.max_length + LENGTH_GRACE_SECONDS)
         if "in-progress" in v.recording_status_callback_event:
             effects += self._status_callback({"RecordingStatus": "in-progress"})
         if v.transcription and v.transcription_callback:
@@ -107,12 +106,12 @@ class RecordStep(Step[Record]):
             if self._hung_up:
                 return []
             self._hung_up = True
-            return [*self._cancel("length-limit"), *self._set("saved-wait", SAVED_WAIT_SECONDS)]
+            return [*self.cancel_timer("length-limit"), *self.set_timer("saved-wait", SAVED_WAIT_SECONDS)]
         if isinstance(event, TimerFired):
             return self._on_timer(event.name)
         if isinstance(event, CommandFailed):
             if event.command == self._start_cmd:
-                return self._end(Done(end=self._hung_up, outcome="failed"))
+                return self.finish(Done(end=self._hung_up, outcome="failed"))
             return []  # a refused record_stop: the saved-wait timer bounds the wait
         if not isinstance(event, Webhook) or event.leg not in (None, self.ctx.call_control_id):
             return []
@@ -121,19 +120,18 @@ class RecordStep(Step[Record]):
         if event.event_type == "call.recording.saved":
             return self._on_saved(event.payload)
         if event.event_type == "call.recording.error":
-            return self._end(Done(end=self._hung_up, outcome="failed"))
+            return self.finish(Done(end=self._hung_up, outcome="failed"))
         return []
 
     def _on_timer(self, name: str) -> list[Effect]:
-        if name not in self._timers:
+        if not self.timer_fired(name):
             return []
-        self._timers.discard(name)
         if name == "length-limit":
             return self._stop()
         if name == "saved-wait":
             if self._hung_up:
-                return self._end(Done(end=True, outcome="hangup"))
-            return self._end(Done(outcome="failed"))
+                return self.finish(Done(end=True, outcome="hangup"))
+            return self.finish(Done(outcome="failed"))
         return []
 
     def _on_digit(self, digit: str) -> list[Effect]:
@@ -147,7 +145,7 @@ class RecordStep(Step[Record]):
             return []
         self._stopping = True
         stop = self.ctx.command("record_stop")
-        waits = [*self._cancel("length-limit"), *self._set("saved-wait", SAVED_WAIT_SECONDS)]
+        waits = [*self.cancel_timer("length-limit"), *self.set_timer("saved-wait", SAVED_WAIT_SECONDS)]
         return [Send(stop), *waits]
 
     def _on_saved(self, payload: Mapping[str, Any]) -> list[Effect]:
@@ -170,12 +168,12 @@ class RecordStep(Step[Record]):
         if "completed" in v.recording_status_callback_event:
             callbacks = self._status_callback(status)
         if duration == 0:  # Twilio: an empty recording requests no action
-            return self._end(Done(params=params, end=self._hung_up, outcome="no-input"), *callbacks)
+            return self.finish(Done(params=params, end=self._hung_up, outcome="no-input"), *callbacks)
         url_next = self.ctx.url(v.action) if v.action else self.ctx.document_url
         action = Action(url_next, v.method) if url_next else None
         outcome = "hangup" if self._hung_up else "completed"
         done = Done(params=params, action=action, end=self._hung_up, outcome=outcome)
-        return self._end(done, *callbacks)
+        return self.finish(done, *callbacks)
 
     def _status_callback(self, params: Mapping[str, str]) -> list[Effect]:
         url = self.ctx.url(self.verb.recording_status_callback)
@@ -192,22 +190,6 @@ class RecordStep(Step[Record]):
         leg = payload.get("call_leg_id") or self.ctx.call_control_id
         started = payload.get("recording_started_at") or ""
         return str(uuid.uuid5(uuid.NAMESPACE_URL, f"texml:recording:{leg}:{started}"))
-
-    def _set(self, name: str, seconds: float) -> list[Effect]:
-        effects: list[Effect] = [CancelTimer(name)] if name in self._timers else []
-        self._timers.add(name)
-        return [*effects, SetTimer(name, seconds)]
-
-    def _cancel(self, name: str) -> list[Effect]:
-        if name not in self._timers:
-            return []
-        self._timers.discard(name)
-        return [CancelTimer(name)]
-
-    def _end(self, done: Done, *effects: Effect) -> list[Effect]:
-        cancels = [CancelTimer(name) for name in sorted(self._timers)]
-        self._timers.clear()
-        return self.finish(done, *effects, *cancels)
 
 
 def recording_url(payload: Mapping[str, Any], fmt: str) -> str | None:

@@ -270,6 +270,7 @@ class Step(abc.ABC, Generic[V]):
         self.verb = verb
         self.ctx = ctx
         self.done = False
+        self.timers: set[str] = set()  # timers set and not yet fired or cancelled
 
     @abc.abstractmethod
     def start(self) -> list[Effect]:
@@ -287,8 +288,32 @@ class Step(abc.ABC, Generic[V]):
         return []
 
     def finish(self, done: Done, *effects: Effect) -> list[Effect]:
+        """End the step: `effects`, then a cancel for every timer still pending, then `done`."""
         self.done = True
-        return [*effects, done]
+        cancels = [CancelTimer(name) for name in sorted(self.timers)]
+        self.timers.clear()
+        return [*effects, *cancels, done]
+
+    # Timer bookkeeping, so a step never leaves a timer behind nor reacts to a stale one.
+
+    def set_timer(self, name: str, seconds: float) -> list[Effect]:
+        """(Re)start timer `name`."""
+        effects = self.cancel_timer(name)
+        self.timers.add(name)
+        return [*effects, SetTimer(name, seconds)]
+
+    def cancel_timer(self, name: str) -> list[Effect]:
+        if name not in self.timers:
+            return []
+        self.timers.discard(name)
+        return [CancelTimer(name)]
+
+    def timer_fired(self, name: str) -> bool:
+        """Whether `name` was pending (and so is this step's, and not cancelled)."""
+        if name not in self.timers:
+            return False
+        self.timers.discard(name)
+        return True
 
     def plan(self) -> list[Command]:
         """The commands `start()` sends, for `texml compile` (no state is kept)."""

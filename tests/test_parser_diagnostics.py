@@ -248,3 +248,12 @@ def test_comments_and_cdata_do_not_shift_positions() -> None:
     doc = texml.parse(source)
     assert doc.ok, doc.diagnostics
     assert (doc.verbs[1].line, doc.verbs[1].column) == (3, 1)
+
+
+def test_texml_bin_template_tags_are_not_stray_text() -> None:
+    doc = texml.parse(
+        "<Response>\n{{#if Digits == 1}}<Say>one</Say>{{#else}}<Say>other</Say>{{/if}}\n</Response>"
+    )
+    assert doc.diagnostics == ()
+    d = only(texml.parse("<Response>{{#if x}} hello <Hangup/></Response>"), Code.UNEXPECTED_TEXT)
+    assert d.severity is Severity.WARNING

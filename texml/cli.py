@@ -67,6 +67,37 @@ def _build_parser() -> argparse.ArgumentParser:
     plan.add_argument("path", metavar="PATH", help="a TeXML file")
     plan.add_argument("--format", choices=("text", "json"), default="text")
     plan.set_defaults(run=_compile)
+
+    run = commands.add_parser(
+        "run",
+        help="dry-run a whole call against the built-in Call Control simulator",
+        description="Play a whole inbound call through SOURCE (a TeXML file or an http(s) URL) "
+        "with a scripted caller, against the built-in Call Control simulator: no phone, account "
+        "or tunnel. Exit 0 when the call ends normally, 1 on an application error.",
+    )
+    run.add_argument("source", metavar="SOURCE", help="a TeXML file, or an http(s) URL")
+    run.add_argument("--input", action="append", default=[], metavar="ITEM",
+                     help="what the caller does next: digits (1, 42#), speech:TEXT, "
+                     "talk:SECONDS, silence or hangup (repeatable, used in order)")  # fmt: skip
+    run.add_argument("--dial", action="append", default=[], metavar="NUMBER=OUTCOME",
+                     help="how a dialled number answers: answered, busy, no-answer, failed or "
+                     "machine; NUMBER may be * (default: answered)")  # fmt: skip
+    run.add_argument("--from", dest="from_", metavar="E164", help="the caller's number")
+    run.add_argument("--to", metavar="E164", help="the number called")
+    run.add_argument("--status-callback", metavar="URL", help="where call-progress callbacks go")
+    run.add_argument("--scenario", metavar="FILE.toml", help="inputs, dial outcomes and numbers in a file")
+    run.add_argument("--format", choices=("text", "jsonl"), default="text")
+    run.set_defaults(run=_run)
+
+    sim = commands.add_parser(
+        "sim",
+        help="run the Call Control simulator as a local server",
+        description="Serve the Call Control API (/v2/...) and a control API (/sim/...) on "
+        "loopback, sending signed webhooks to --webhook-url.",
+        add_help=False,
+    )
+    sim.add_argument("args", nargs=argparse.REMAINDER)
+    sim.set_defaults(run=_sim)
     return parser
 
 
@@ -135,6 +166,41 @@ def _compile(args: argparse.Namespace) -> int:
     else:
         print(render_plan(plan))
     return EXIT_OK
+
+
+def _run(args: argparse.Namespace) -> int:
+    from texml.dryrun import DryRun, Scenario, iter_lines
+    from texml.sim import parse_dial_outcome, parse_input_item
+
+    source = args.source
+    if not source.startswith(("http://", "https://")) and not Path(source).is_file():
+        raise _UsageError(f"{source}: no such file")
+    try:
+        scenario = Scenario.load(Path(args.scenario)) if args.scenario else Scenario()
+        scenario.inputs += [parse_input_item(item) for item in args.input]
+        for item in args.dial:
+            number, sep, outcome = item.partition("=")
+            if not sep or not number:
+                raise ValueError(f"--dial {item!r}: write NUMBER=OUTCOME, e.g. +15551234567=busy")
+            scenario.dial[number] = parse_dial_outcome(outcome)
+    except ValueError as exc:
+        raise _UsageError(str(exc)) from None
+    scenario.from_ = args.from_ or scenario.from_
+    scenario.to = args.to or scenario.to
+    scenario.status_callback = args.status_callback or scenario.status_callback
+
+    def show(event):  # type: ignore[no-untyped-def]
+        for line in iter_lines([event], args.format):
+            print(line, flush=True)
+
+    result = DryRun(source, scenario, on_event=show).run()
+    return EXIT_PROBLEMS if result.error else EXIT_OK
+
+
+def _sim(args: argparse.Namespace) -> int:
+    from texml.sim.serve import main as serve
+
+    return serve(args.args)
 
 
 if __name__ == "__main__":

@@ -34,6 +34,7 @@ DEFAULT_MAX_BYTES = 64 * 1024  # Twilio's limit for a fetched document (its erro
 
 # Start tags, skipping what may hide a '<' that is not one: comments, CDATA, PIs, declarations.
 _QUICK_TAG = re.compile(rb"<[A-Za-z_]")
+_TEMPLATE_ONLY = re.compile(r"(?:\s*\{\{[^{}]*\}\})+\s*")
 _TOKEN = re.compile(rb"<(?:!--.*?-->|!\[CDATA\[.*?\]\]>|\?.*?\?>|![^>]*>|/|([A-Za-z_][\w.:-]*))", re.S)
 
 
@@ -148,8 +149,13 @@ def _refuse_dtd(report: _Reporter, line: int, column: int) -> None:
               "loads or expands one")  # fmt: skip
 
 
+def _stray(text: str | None) -> bool:
+    """Text where none belongs, other than TeXML Bin template tags (`{{#if ...}}`)."""
+    return bool(text) and not text.isspace() and not _TEMPLATE_ONLY.fullmatch(text)
+
+
 def _has_tail_text(el: Any) -> bool:
-    return any(c.tail and not c.tail.isspace() for c in el)
+    return any(_stray(c.tail) for c in el)
 
 
 class _Reporter:
@@ -285,7 +291,7 @@ class _Builder:
                 children, children_lost = self._children(el, cls)
             raw = el.text
             if cls.TEXT is Text.NONE:
-                if raw and not raw.isspace() or children is not None and _has_tail_text(el):
+                if _stray(raw) or children is not None and _has_tail_text(el):
                     self.warn(where, Code.UNEXPECTED_TEXT, f"text inside <{cls.TAG}> is ignored",
                               f"<{cls.TAG}> takes no text; remove it or move it into a verb "
                               "that speaks it, such as <Say>")  # fmt: skip

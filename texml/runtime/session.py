@@ -1,0 +1,477 @@
+"""`CallSession`: one call, run by the TeXML interpreter, without any I/O.
+
+The session holds the current document, the program counter, the running step (a compiled
+verb, see `compiler.step`) and what is known about the call. Its methods take an input and the
+current time and return `Effect`s (`texml.runtime.effects`) for a driver to perform: the
+in-process dry-run driver of `texml run`, or the server of `texml serve`. Because both drive
+this one class, a dry run does what a live call does.
+
+Decisions where the platform documents nothing (written in the README too):
+- An inbound call's first document is fetched while the call rings; the call is answered just
+  before the first verb that needs it, so a first-verb `<Reject>` never answers (as in TwiML).
+- End of the document: hang up; status `completed`.
+- A fetch that fails (no reply, non-2xx, wrong content type, too large, invalid TeXML) requests
+  the fallback URL with `ErrorCode` and `ErrorUrl`; if that fails too, or there is none, the
+  caller hears "An application error has occurred." and the call is hung up.
+- More than `MAX_IDLE_FETCHES` documents in a row without a verb that plays, gathers or
+  connects is a redirect loop: the application-error path.
+"""
+
+from __future__ import annotations
+
+import itertools
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from typing import Any
+from urllib.parse import urljoin
+
+from compiler import (
+    Action, CallContext, Callback, CommandFailed, CommandResult, DocumentDone, Done, HttpCall,
+    HttpResult, RunDocument, Send, SetTimer, Step, StopDocument, TimerFired, Watch, Webhook,
+    compile_verb,
+)  # fmt: skip
+from compiler import CancelTimer as StepCancelTimer
+from compiler import Effect as StepEffect
+from texml.parser import DEFAULT_MAX_BYTES, parse
+from texml.runtime.effects import (
+    CallOver, CancelTimer, Effect, FetchDocument, MakeHttpRequest, Method, PostCallback,
+    SendCommand, StartTimer, Trace,
+)  # fmt: skip
+from texml.runtime.errors import FetchError, check_reply
+from texml.runtime.watches import watch_params
+from verbs import Hangup, Reject, Say, Verb
+
+API_VERSION = "2010-04-01"
+MAX_IDLE_FETCHES = 50  # documents in a row with no verb that plays, gathers or connects
+APPLICATION_ERROR = "An application error has occurred."
+# Verbs after which a new document does not count towards the redirect-loop limit.
+_MEDIA_VERBS = frozenset({
+    "Say", "Play", "Gather", "AIGather", "Record", "Dial", "Enqueue", "Connect", "Pay", "Pause",
+})  # fmt: skip
+_SEEN_EVENTS = 512  # webhook ids remembered to drop duplicates
+
+
+@dataclass(frozen=True)
+class AppConfig:
+    """The TeXML application's settings (Telnyx keeps them on the TeXML application)."""
+
+    account_sid: str
+    voice_url: str
+    voice_method: Method = "POST"
+    fallback_url: str | None = None
+    status_callback: str | None = None
+    status_callback_method: Method = "POST"
+    status_callback_events: frozenset[str] = frozenset({"initiated", "ringing", "answered", "completed"})
+    max_document_bytes: int = DEFAULT_MAX_BYTES
+
+
+@dataclass
+class _Fetch:
+    """A document request in flight."""
+
+    url: str
+    method: Method
+    params: dict[str, str]
+    purpose: str  # "document" | "fallback" | "final" (after the call ended: result not run)
+
+
+@dataclass
+class CallSession:
+    """One call. Create it when the call starts, then feed it every input in order."""
+
+    config: AppConfig
+    call_control_id: str
+    connection_id: str
+    from_: str
+    to: str
+    client_state: str
+    direction: str = "inbound"
+    new_id: Any = None  # () -> str; fresh ids for commands (a uuid4 factory by default)
+
+    # What the call is doing.
+    answered: bool = False
+    answering: bool = False
+    hung_up: bool = False
+    over: bool = False
+    started_at: float = 0.0
+    answered_at: float | None = None
+    ended_at: float | None = None
+    end_status: str | None = None
+    error: bool = False  # went through the application-error path
+    hangup_cause: str | None = None
+    hangup_source: str | None = None
+
+    # The document and the verb running in it.
+    verbs: tuple[Verb, ...] = ()
+    document_url: str | None = None
+    pc: int = 0
+    step: Step | None = None
+    step_token: int = 0
+    pending: _Fetch | None = None
+    fetch_token: int = 0
+    idle_fetches: int = 0
+    fallback_tried: bool = False
+    final_status: str | None = None  # from the verb that ended the call (Reject: busy...)
+
+    # Callbacks and bookkeeping.
+    sequence: itertools.count = field(default_factory=itertools.count)
+    watches: list[Watch] = field(default_factory=list)
+    variables: dict[str, str] = field(default_factory=dict)
+    seen_events: list[str] = field(default_factory=list)
+
+    def __post_init__(self) -> None:
+        if self.new_id is None:
+            import uuid
+
+            self.new_id = lambda: str(uuid.uuid4())
+
+    # --- inputs ------------------------------------------------------------------------------
+
+    def start(self, now: float) -> list[Effect]:
+        """The call has arrived: tell the application, and fetch its first document."""
+        self.started_at = now
+        effects = [*self._status("initiated", now), *self._status("ringing", now)]
+        effects += self._fetch(self.config.voice_url, self.config.voice_method, {}, "document", now)
+        return effects
+
+    def on_webhook(self, envelope: Mapping[str, Any], now: float) -> list[Effect]:
+        """A Call Control webhook for this call or one of its legs."""
+        event = Webhook.from_json(envelope)
+        if event.id:
+            if event.id in self.seen_events:
+                return []  # Telnyx delivers at least once: a duplicate changes nothing
+            self.seen_events.append(event.id)
+            del self.seen_events[:-_SEEN_EVENTS]
+        effects: list[Effect] = [Trace("webhook", {"event_type": event.event_type, "leg": event.leg})]
+        effects += self._watched(event)
+        ours = event.leg in (None, self.call_control_id)
+        if ours and event.event_type == "call.answered" and not self.answered:
+            self.answered, self.answering, self.answered_at = True, False, now
+            effects += self._status("answered", now)
+            if self.step is None and self.pending is None and not self.over:
+                effects += self._advance(now)
+            return effects
+        if ours and event.event_type == "call.hangup" and not self.hung_up:
+            self.hung_up, self.ended_at = True, now
+            self.hangup_cause = event.payload.get("hangup_cause")
+            self.hangup_source = event.payload.get("hangup_source")
+        if self.step is not None:
+            effects += self._step_input(event, now)
+        return effects + self._maybe_over(now)
+
+    def on_timer(self, name: str, now: float) -> list[Effect]:
+        token, _, step_timer = name.partition(":")
+        if self.step is None or token != f"step{self.step_token}":
+            return []  # the step that asked for it is gone
+        return self._step_input(TimerFired(step_timer), now) + self._maybe_over(now)
+
+    def on_command_reply(self, token: int, command: Any, status: int, data: Any, now: float,
+                         detail: str = "") -> list[Effect]:  # fmt: skip
+        """The reply to a `SendCommand` (status None-free: the driver retried until it had one)."""
+        if self.step is None or token != self.step_token:
+            return []
+        if 200 <= status < 300:
+            event: Any = CommandResult(command, data)
+        elif status in (408, 429) or status >= 500:
+            return []  # the driver retries these; a final answer will come
+        else:
+            event = CommandFailed(command, status, detail)
+        return self._step_input(event, now) + self._maybe_over(now)
+
+    def on_http_reply(self, token: int, status: int | None, body: bytes,
+                      headers: Mapping[str, str], now: float) -> list[Effect]:  # fmt: skip
+        if self.step is None or token != self.step_token:
+            return []
+        return self._step_input(HttpResult(status, body, dict(headers)), now) + self._maybe_over(now)
+
+    def on_fetched(self, token: int, now: float, *, status: int | None, content_type: str | None,
+                   body: bytes, error: str | None = None) -> list[Effect]:  # fmt: skip
+        """The reply to a `FetchDocument` (status None: no reply; `error` says why)."""
+        pending = self.pending
+        if pending is None or token != self.fetch_token:
+            return []
+        self.pending = None
+        if pending.purpose == "final":
+            return self._maybe_over(now)
+        try:
+            check_reply(status, content_type, body, error, self.config.max_document_bytes)
+            doc = parse(body, filename=pending.url, max_bytes=self.config.max_document_bytes)
+            effects: list[Effect] = [Trace("diagnostic", _diag(d)) for d in doc.diagnostics]
+            if not doc.ok:
+                raise FetchError("12100", f"the document is not valid TeXML: {doc.errors[0].message}")
+        except FetchError as exc:
+            return self._fetch_failed(pending, exc, now)
+        self.fallback_tried = False
+        self.verbs, self.document_url, self.pc = doc.verbs, pending.url, 0
+        if self.hung_up:
+            return effects + self._maybe_over(now)
+        return effects + self._advance(now)
+
+    # --- running verbs -----------------------------------------------------------------------
+
+    def _advance(self, now: float) -> list[Effect]:
+        """Start verbs until one waits for something (or the document ends)."""
+        effects: list[Effect] = []
+        while self.step is None and self.pending is None and not self.hung_up and not self.over:
+            if self.pc >= len(self.verbs):
+                effects += self._hang_up("completed")
+                break
+            verb = self.verbs[self.pc]
+            if not self.answered and not isinstance(verb, Reject):
+                if not self.answering:
+                    self.answering = True
+                    effects += self._send(self._context().command("answer"), 0)
+                break  # the verb starts on call.answered
+            if verb.TAG in _MEDIA_VERBS:
+                self.idle_fetches = 0
+            self.step_token += 1
+            self.step = compile_verb(verb, self._context())
+            effects += self._perform(self.step.start(), now)
+        return effects
+
+    def _step_input(self, event: Any, now: float) -> list[Effect]:
+        assert self.step is not None
+        return self._perform(self.step.on_event(event), now)
+
+    def _perform(self, step_effects: list[StepEffect], now: float) -> list[Effect]:
+        """Turn a step's effects into the driver's, and act on its `Done`."""
+        effects: list[Effect] = []
+        token = self.step_token
+        done: Done | None = None
+        for effect in step_effects:
+            if isinstance(effect, Send):
+                effects += self._send(effect.command, token)
+            elif isinstance(effect, SetTimer):
+                effects.append(StartTimer(f"step{token}:{effect.name}", now + effect.seconds))
+            elif isinstance(effect, StepCancelTimer):
+                effects.append(CancelTimer(f"step{token}:{effect.name}"))
+            elif isinstance(effect, HttpCall):
+                effects.append(MakeHttpRequest(
+                    self._render(effect.url), effect.method,
+                    {k: self._render(v) for k, v in effect.headers.items()},
+                    self._render(effect.body) if effect.body is not None else None, token,
+                ))  # fmt: skip
+            elif isinstance(effect, Callback):
+                effects += self._callback(effect.url, effect.method, dict(effect.params))
+            elif isinstance(effect, Watch):
+                self.watches.append(effect)
+            elif isinstance(effect, RunDocument | StopDocument):
+                effects += self._nested(effect, now)
+            elif isinstance(effect, Done):
+                done = effect
+        if done is not None:
+            self.step = None
+            effects += self._after(done, now)
+        return effects
+
+    def _after(self, done: Done, now: float) -> list[Effect]:
+        """A verb is over: request its action, or go on with the next verb."""
+        self.variables.update(done.params)
+        if done.end:
+            self.final_status = _END_STATUS.get(done.outcome, self.final_status)
+            effects: list[Effect] = []
+            if done.action is not None:  # requested for what it records; its reply is not run
+                effects += self._fetch(done.action.url, done.action.method, dict(done.params), "final", now)
+            if not self.hung_up and not self.answered and done.outcome in ("busy", "no-answer"):
+                return effects  # a <Reject>: Telnyx reports call.hangup
+            return effects
+        if done.action is not None:
+            return self._fetch(done.action.url, done.action.method, dict(done.params), "document", now)
+        self.pc += 1
+        return self._advance(now)
+
+    def _nested(self, effect: RunDocument | StopDocument, now: float) -> list[Effect]:
+        """Documents run on a leg or while waiting (whisper `url`, `waitUrl`): not run yet.
+
+        Until the runtime runs them, a whisper counts as accepted and a wait document as
+        silence, and the trace says so.
+        """
+        if isinstance(effect, StopDocument):
+            return []
+        note = Trace("diagnostic", {
+            "severity": "warning", "code": "nested-document-not-run",
+            "message": f"texml does not run the {effect.name} document {effect.url} yet",
+        })  # fmt: skip
+        if effect.repeat:
+            return [note]
+        return [note, *self._step_input(DocumentDone(effect.name), now)]
+
+    # --- fetching ----------------------------------------------------------------------------
+
+    def _fetch(self, url: str, method: Method, extra: dict[str, str], purpose: str,
+               now: float) -> list[Effect]:  # fmt: skip
+        if purpose == "document":
+            self.idle_fetches += 1
+            if self.idle_fetches > MAX_IDLE_FETCHES:
+                return self._application_error(
+                    "redirect-loop",
+                    f"{MAX_IDLE_FETCHES} documents in a row without a verb that plays, gathers "
+                    "or connects: a redirect loop",
+                    now,
+                )
+        params = self._params(extra)
+        self.fetch_token += 1
+        self.pending = _Fetch(url, method, params, purpose)
+        return [
+            Trace("fetch", {"url": url, "method": method, "params": params}),
+            FetchDocument(url, method, params, self.fetch_token),
+        ]
+
+    def _fetch_failed(self, failed: _Fetch, exc: FetchError, now: float) -> list[Effect]:
+        effects: list[Effect] = [Trace("diagnostic", {
+            "severity": "error", "code": exc.code, "message": f"{failed.url}: {exc.message}",
+        })]  # fmt: skip
+        fallback = self.config.fallback_url
+        if fallback and not self.fallback_tried and failed.purpose == "document":
+            self.fallback_tried = True
+            extra = {k: v for k, v in failed.params.items() if k not in self._params({})}
+            extra.update(ErrorCode=exc.code, ErrorUrl=failed.url)
+            self.idle_fetches -= 1  # the failed attempt does not count towards a loop
+            return effects + self._fetch(fallback, "POST", extra, "document", now)
+        return effects + self._application_error(exc.code, exc.message, now)
+
+    def _application_error(self, code: str, message: str, now: float) -> list[Effect]:
+        """Tell the caller, then hang up: the document becomes <Say>...</Say><Hangup/>."""
+        self.error = True
+        self.pending = None
+        self.verbs = (Say(text=APPLICATION_ERROR), Hangup())
+        self.pc = 0
+        effects: list[Effect] = [Trace("diagnostic", {"severity": "error", "code": code, "message": message})]
+        if self.hung_up:
+            return effects
+        return effects + self._advance(now)
+
+    # --- callbacks ---------------------------------------------------------------------------
+
+    def _params(self, extra: Mapping[str, str]) -> dict[str, str]:
+        """The parameters every request to the application carries, plus `extra`."""
+        params = {
+            "AccountSid": self.config.account_sid,
+            "CallSid": self.call_control_id,
+            "CallSidLegacy": self.call_control_id,
+            "ConnectionId": self.connection_id,
+            "From": self.from_,
+            "To": self.to,
+            "CallStatus": self._call_status(),
+            "Direction": self.direction,
+            "ApiVersion": API_VERSION,
+        }
+        params.update(extra)
+        return params
+
+    def _call_status(self) -> str:
+        if self.hung_up:
+            return self.end_status or "completed"
+        return "in-progress" if self.answered else "ringing"
+
+    def _status(self, event: str, now: float) -> list[Effect]:
+        """A call-progress status callback, if the application asked for this event."""
+        url = self.config.status_callback
+        if not url or event not in self.config.status_callback_events:
+            return []
+        status = {"initiated": "initiated", "ringing": "ringing", "answered": "in-progress"}.get(
+            event, self.end_status or "completed"
+        )
+        params = self._params({
+            "CallStatus": status,
+            "CallbackSource": "call-progress-events",
+            "SequenceNumber": str(next(self.sequence)),
+            "Timestamp": _iso(now),
+            "CallDuration": str(self._duration(now)),
+        })  # fmt: skip
+        if event == "completed":
+            if self.hangup_cause:
+                params["HangupCause"] = self.hangup_cause
+            if self.hangup_source:
+                params["HangupSource"] = self.hangup_source
+            if self.error:
+                params["ErrorCode"] = "11200"
+        return self._callback(url, self.config.status_callback_method, params, resolve=False)
+
+    def _callback(self, url: str, method: Method, params: dict[str, str], *,
+                  resolve: bool = True) -> list[Effect]:  # fmt: skip
+        target = urljoin(self.document_url, url) if resolve and self.document_url else url
+        full = params if "CallSid" in params else self._params(params)
+        return [Trace("callback", {"url": target, "params": full}), PostCallback(target, method, full)]
+
+    def _watched(self, event: Webhook) -> list[Effect]:
+        effects: list[Effect] = []
+        for watch in self.watches:
+            if watch.event_type == event.event_type:
+                params = {**watch.params, **watch_params(watch.kind, event.event_type, event.payload)}
+                effects += self._callback(watch.url, watch.method, params)
+        return effects
+
+    # --- the end -----------------------------------------------------------------------------
+
+    def _hang_up(self, status: str) -> list[Effect]:
+        self.final_status = self.final_status or status
+        self.step_token += 1
+        return self._send(self._context().command("hangup"), self.step_token)
+
+    def _maybe_over(self, now: float) -> list[Effect]:
+        """Once the call has hung up and nothing is left to do: the completed callback."""
+        if self.over or not self.hung_up or self.pending is not None:
+            return []
+        if self.step is not None and not self.step.done:
+            return []
+        self.step = None
+        self.over = True
+        self.end_status = self.final_status or _status_from_cause(self.hangup_cause, self.answered_at)
+        duration = self._duration(now)
+        effects = self._status("completed", now)
+        effects.append(Trace("end", {"status": self.end_status, "duration": duration}))
+        effects.append(CallOver(self.end_status, duration, self.error))
+        return effects
+
+    def _duration(self, now: float) -> int:
+        if self.answered_at is None:
+            return 0
+        end = self.ended_at if self.ended_at is not None else now
+        return max(0, int(round(end - self.answered_at)))
+
+    # --- helpers -----------------------------------------------------------------------------
+
+    def _context(self) -> CallContext:
+        return CallContext(
+            call_control_id=self.call_control_id, connection_id=self.connection_id,
+            from_=self.from_, to=self.to, client_state=self.client_state, new_id=self.new_id,
+            document_url=self.document_url, voice_method=self.config.voice_method,
+            answered=self.answered,
+        )  # fmt: skip
+
+    def _send(self, command: Any, token: int) -> list[Effect]:
+        return [
+            Trace("command", {"method": command.method, "path": command.resolved_path(self.call_control_id),
+                              "body": dict(command.body)}),
+            SendCommand(command, self.call_control_id, token),
+        ]  # fmt: skip
+
+    def _render(self, text: str) -> str:
+        """Fill `{{Var}}` placeholders (`<HttpRequest>`) from the call's parameters."""
+        from texml.runtime.templating import render
+
+        return render(text, {**self._params({}), **self.variables})
+
+
+_END_STATUS = {"busy": "busy", "no-answer": "no-answer", "failed": "failed"}
+
+
+def _status_from_cause(cause: str | None, answered_at: float | None) -> str:
+    if answered_at is not None:
+        return "completed"
+    return {"user_busy": "busy", "timeout": "no-answer", "no_answer": "no-answer",
+            "originator_cancel": "canceled", "call_rejected": "no-answer"}.get(cause or "", "canceled")  # fmt: skip
+
+
+def _iso(seconds: float) -> str:
+    from datetime import UTC, datetime
+
+    return datetime.fromtimestamp(seconds, UTC).isoformat().replace("+00:00", "Z")
+
+
+def _diag(d: Any) -> dict[str, Any]:
+    return {k: v for k, v in d.to_json().items() if k != "file"} | {"file": d.file}
+
+
+__all__ = ["APPLICATION_ERROR", "AppConfig", "CallSession", "Action"]

@@ -39,7 +39,7 @@ from texml.runtime.effects import (
 )  # fmt: skip
 from texml.runtime.errors import FetchError, check_reply
 from texml.runtime.watches import watch_params
-from verbs import Hangup, Reject, Say, Verb
+from verbs import Hangup, Say, Verb
 
 API_VERSION = "2010-04-01"
 MAX_IDLE_FETCHES = 50  # documents in a row with no verb that plays, gathers or connects
@@ -49,6 +49,10 @@ _MEDIA_VERBS = frozenset({
     "Say", "Play", "Gather", "AIGather", "Record", "Dial", "Enqueue", "Connect", "Pay", "Pause",
 })  # fmt: skip
 _SEEN_EVENTS = 512  # webhook ids remembered to drop duplicates
+# Verbs that run on a ringing call without answering it: <Reject> (so a rejected call is never
+# answered or billed), <Pause> (which delays the answer, as in TwiML), and the ones that only
+# talk to the application.
+_BEFORE_ANSWER = frozenset({"Reject", "Pause", "Redirect", "HttpRequest"})
 
 
 @dataclass(frozen=True)
@@ -92,6 +96,7 @@ class CallSession:
     answered: bool = False
     answering: bool = False
     hung_up: bool = False
+    ending: bool = False  # a verb ended the call (or the document ran out): waiting for call.hangup
     over: bool = False
     started_at: float = 0.0
     answered_at: float | None = None
@@ -212,12 +217,12 @@ class CallSession:
     def _advance(self, now: float) -> list[Effect]:
         """Start verbs until one waits for something (or the document ends)."""
         effects: list[Effect] = []
-        while self.step is None and self.pending is None and not self.hung_up and not self.over:
+        while self.step is None and self.pending is None and not (self.hung_up or self.ending or self.over):
             if self.pc >= len(self.verbs):
                 effects += self._hang_up("completed")
                 break
             verb = self.verbs[self.pc]
-            if not self.answered and not isinstance(verb, Reject):
+            if not self.answered and verb.TAG not in _BEFORE_ANSWER:
                 if not self.answering:
                     self.answering = True
                     effects += self._send(self._context().command("answer"), 0)
@@ -268,6 +273,7 @@ class CallSession:
         """A verb is over: request its action, or go on with the next verb."""
         self.variables.update(done.params)
         if done.end:
+            self.ending = True
             self.final_status = _END_STATUS.get(done.outcome, self.final_status)
             effects: list[Effect] = []
             if done.action is not None:  # requested for what it records; its reply is not run
@@ -328,15 +334,19 @@ class CallSession:
             extra.update(ErrorCode=exc.code, ErrorUrl=failed.url)
             self.idle_fetches -= 1  # the failed attempt does not count towards a loop
             return effects + self._fetch(fallback, "POST", extra, "document", now)
-        return effects + self._application_error(exc.code, exc.message, now)
+        return effects + self._application_error(exc.code, exc.message, now, traced=True)
 
-    def _application_error(self, code: str, message: str, now: float) -> list[Effect]:
+    def _application_error(self, code: str, message: str, now: float,
+                           traced: bool = False) -> list[Effect]:  # fmt: skip
         """Tell the caller, then hang up: the document becomes <Say>...</Say><Hangup/>."""
         self.error = True
+        self.ending = False
         self.pending = None
         self.verbs = (Say(text=APPLICATION_ERROR), Hangup())
         self.pc = 0
-        effects: list[Effect] = [Trace("diagnostic", {"severity": "error", "code": code, "message": message})]
+        effects: list[Effect] = [] if traced else [
+            Trace("diagnostic", {"severity": "error", "code": code, "message": message})
+        ]  # fmt: skip
         if self.hung_up:
             return effects
         return effects + self._advance(now)
@@ -405,6 +415,7 @@ class CallSession:
     # --- the end -----------------------------------------------------------------------------
 
     def _hang_up(self, status: str) -> list[Effect]:
+        self.ending = True
         self.final_status = self.final_status or status
         self.step_token += 1
         return self._send(self._context().command("hangup"), self.step_token)

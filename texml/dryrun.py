@@ -113,6 +113,8 @@ class DryRun:
             if at is None or at > MAX_CALL_SECONDS:
                 break
             if timer is not None:
+                for envelope in self.sim.advance(at):  # the simulator's clock moves too
+                    self._webhook(envelope, at)
                 self._handle(lambda s: s.on_timer(timer, at), at)
             else:
                 for envelope in self.sim.advance(at):
@@ -277,7 +279,10 @@ def narrate(event: Event) -> str | None:
             return t + f'caller says: "{data["speech"]}"'
         return t + f"caller: {data.get('action', data)}"
     if kind == "callback":
-        return t + f"callback -> {data.get('url')} ({data.get('params', {}).get('CallStatus', '')})"
+        params = data.get("params", {})
+        what = next((params[k] for k in _CALLBACK_KEYS if params.get(k)), "")
+        sent = "" if str(data.get("url", "")).startswith("http") else " (not sent: not an http URL)"
+        return t + f"callback -> {data.get('url')} [{what}]{sent}"
     if kind == "diagnostic":
         return t + f"{data.get('severity', 'note')}: {data.get('message')}"
     if kind == "end":
@@ -285,6 +290,11 @@ def narrate(event: Event) -> str | None:
     if kind == "dial":
         return t + f"dialling {data.get('to')}: {data.get('outcome', '')}"
     return None
+
+
+# What a callback is about, most specific first.
+_CALLBACK_KEYS = ("StatusCallbackEvent", "RecordingStatus", "TranscriptionStatus", "StreamEvent",
+                  "SiprecEvent", "Status", "CallStatus")  # fmt: skip
 
 
 def _digits(params: Mapping[str, str]) -> str:

@@ -19,6 +19,7 @@ Decisions where the platform documents nothing (written in the README too):
 
 from __future__ import annotations
 
+import dataclasses
 import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
@@ -48,6 +49,7 @@ APPLICATION_ERROR = "An application error has occurred."
 _MEDIA_VERBS = frozenset({
     "Say", "Play", "Gather", "AIGather", "Record", "Dial", "Enqueue", "Connect", "Pay", "Pause",
 })  # fmt: skip
+MAX_NESTED_ROUNDS = 500  # fetches of one wait/whisper document (hold music replays)
 _SEEN_EVENTS = 512  # webhook ids remembered to drop duplicates
 # Verbs that run on a ringing call without answering it: <Reject> (so a rejected call is never
 # answered or billed), <Pause> (which delays the answer, as in TwiML), and the ones that only
@@ -67,6 +69,25 @@ class AppConfig:
     status_callback_method: Method = "POST"
     status_callback_events: frozenset[str] = frozenset({"initiated", "ringing", "answered", "completed"})
     max_document_bytes: int = DEFAULT_MAX_BYTES
+
+
+@dataclass
+class _Nested:
+    """A document run beside the main one, on `target` (a leg, or the call itself)."""
+
+    name: str
+    target: str
+    url: str
+    method: Method
+    repeat: bool
+    params: dict[str, str]
+    verbs: tuple[Verb, ...] = ()
+    pc: int = 0
+    step: Step | None = None
+    step_token: int = 0
+    fetch_token: int = 0
+    rounds: int = 0
+    document_url: str | None = None
 
 
 @dataclass
@@ -118,7 +139,11 @@ class CallSession:
     fallback_tried: bool = False
     final_status: str | None = None  # from the verb that ended the call (Reject: busy...)
 
+    # Documents run beside the main one (whisper on a leg, wait music), by name.
+    nested: dict[str, _Nested] = field(default_factory=dict)
+
     # Callbacks and bookkeeping.
+    tokens: itertools.count = field(default_factory=lambda: itertools.count(1))
     sequence: itertools.count = field(default_factory=itertools.count)
     watches: list[Watch] = field(default_factory=list)
     variables: dict[str, str] = field(default_factory=dict)
@@ -162,38 +187,47 @@ class CallSession:
             self.hangup_source = event.payload.get("hangup_source")
         if self.step is not None:
             effects += self._step_input(event, now)
+        for run in list(self.nested.values()):
+            if run.step is not None and event.leg in (None, run.target):
+                effects += self._perform(run.step.on_event(event), now, run)
         return effects + self._maybe_over(now)
 
     def on_timer(self, name: str, now: float) -> list[Effect]:
         token, _, step_timer = name.partition(":")
-        if self.step is None or token != f"step{self.step_token}":
-            return []  # the step that asked for it is gone
-        return self._step_input(TimerFired(step_timer), now) + self._maybe_over(now)
+        return self._route(int(token[1:]) if token[1:].isdigit() else -1, TimerFired(step_timer), now)
+
+    def _route(self, token: int, event: Any, now: float) -> list[Effect]:
+        """Give `event` to the step that `token` belongs to, if it is still running."""
+        if self.step is not None and token == self.step_token:
+            return self._step_input(event, now) + self._maybe_over(now)
+        for run in list(self.nested.values()):
+            if run.step is not None and token == run.step_token:
+                return self._perform(run.step.on_event(event), now, run) + self._maybe_over(now)
+        return []  # the step that asked for it is gone
 
     def on_command_reply(self, token: int, command: Any, status: int, data: Any, now: float,
                          detail: str = "") -> list[Effect]:  # fmt: skip
         """The reply to a `SendCommand` (status None-free: the driver retried until it had one)."""
-        if self.step is None or token != self.step_token:
-            return []
         if 200 <= status < 300:
             event: Any = CommandResult(command, data)
         elif status in (408, 429) or status >= 500:
             return []  # the driver retries these; a final answer will come
         else:
             event = CommandFailed(command, status, detail)
-        return self._step_input(event, now) + self._maybe_over(now)
+        return self._route(token, event, now)
 
     def on_http_reply(self, token: int, status: int | None, body: bytes,
                       headers: Mapping[str, str], now: float) -> list[Effect]:  # fmt: skip
-        if self.step is None or token != self.step_token:
-            return []
-        return self._step_input(HttpResult(status, body, dict(headers)), now) + self._maybe_over(now)
+        return self._route(token, HttpResult(status, body, dict(headers)), now)
 
     def on_fetched(self, token: int, now: float, *, status: int | None, content_type: str | None,
                    body: bytes, error: str | None = None) -> list[Effect]:  # fmt: skip
         """The reply to a `FetchDocument` (status None: no reply; `error` says why)."""
         pending = self.pending
         if pending is None or token != self.fetch_token:
+            for run in list(self.nested.values()):
+                if token == run.fetch_token:
+                    return self._nested_fetched(run, status, content_type, body, error, now)
             return []
         self.pending = None
         if pending.purpose == "final":
@@ -229,7 +263,7 @@ class CallSession:
                 break  # the verb starts on call.answered
             if verb.TAG in _MEDIA_VERBS:
                 self.idle_fetches = 0
-            self.step_token += 1
+            self.step_token = next(self.tokens)
             self.step = compile_verb(verb, self._context())
             effects += self._perform(self.step.start(), now)
         return effects
@@ -238,18 +272,20 @@ class CallSession:
         assert self.step is not None
         return self._perform(self.step.on_event(event), now)
 
-    def _perform(self, step_effects: list[StepEffect], now: float) -> list[Effect]:
+    def _perform(self, step_effects: list[StepEffect], now: float,
+                 run: _Nested | None = None) -> list[Effect]:  # fmt: skip
         """Turn a step's effects into the driver's, and act on its `Done`."""
         effects: list[Effect] = []
-        token = self.step_token
+        token = run.step_token if run else self.step_token
+        target = run.target if run else self.call_control_id
         done: Done | None = None
         for effect in step_effects:
             if isinstance(effect, Send):
-                effects += self._send(effect.command, token)
+                effects += self._send(effect.command, token, target)
             elif isinstance(effect, SetTimer):
-                effects.append(StartTimer(f"step{token}:{effect.name}", now + effect.seconds))
+                effects.append(StartTimer(f"t{token}:{effect.name}", now + effect.seconds))
             elif isinstance(effect, StepCancelTimer):
-                effects.append(CancelTimer(f"step{token}:{effect.name}"))
+                effects.append(CancelTimer(f"t{token}:{effect.name}"))
             elif isinstance(effect, HttpCall):
                 effects.append(MakeHttpRequest(
                     self._render(effect.url), effect.method,
@@ -260,13 +296,19 @@ class CallSession:
                 effects += self._callback(effect.url, effect.method, dict(effect.params))
             elif isinstance(effect, Watch):
                 self.watches.append(effect)
-            elif isinstance(effect, RunDocument | StopDocument):
-                effects += self._nested(effect, now)
+            elif isinstance(effect, RunDocument) and run is None:
+                effects += self._run_nested(effect, now)
+            elif isinstance(effect, StopDocument) and run is None:
+                effects += self._stop_nested(effect.name)
             elif isinstance(effect, Done):
                 done = effect
         if done is not None:
-            self.step = None
-            effects += self._after(done, now)
+            if run is not None:
+                run.step = None
+                effects += self._nested_after(run, done, now)
+            else:
+                self.step = None
+                effects += self._after(done, now)
         return effects
 
     def _after(self, done: Done, now: float) -> list[Effect]:
@@ -286,21 +328,94 @@ class CallSession:
         self.pc += 1
         return self._advance(now)
 
-    def _nested(self, effect: RunDocument | StopDocument, now: float) -> list[Effect]:
-        """Documents run on a leg or while waiting (whisper `url`, `waitUrl`): not run yet.
+    # --- documents beside the main one --------------------------------------------------------
 
-        Until the runtime runs them, a whisper counts as accepted and a wait document as
-        silence, and the trace says so.
-        """
-        if isinstance(effect, StopDocument):
+    def _run_nested(self, effect: RunDocument, now: float) -> list[Effect]:
+        """Run a document on a leg (whisper `url`) or on the call while it waits (`waitUrl`)."""
+        effects = self._stop_nested(effect.name) if effect.name in self.nested else []
+        run = _Nested(effect.name, effect.leg or self.call_control_id, effect.url, effect.method,
+                      effect.repeat, dict(effect.params))  # fmt: skip
+        self.nested[effect.name] = run
+        return effects + self._nested_fetch(run, effect.url, effect.method, {}, now)
+
+    def _nested_fetch(self, run: _Nested, url: str, method: Method, extra: dict[str, str],
+                      now: float) -> list[Effect]:  # fmt: skip
+        run.rounds += 1
+        if run.rounds > MAX_NESTED_ROUNDS:
+            return self._nested_over(run, now, note="played too many times")
+        base = run.document_url or self.document_url
+        url = urljoin(base, url) if base else url
+        params = self._params({**run.params, **extra})
+        if run.target != self.call_control_id:
+            params["CallSid"] = params["CallSidLegacy"] = run.target
+            params["ParentCallSid"] = self.call_control_id
+        run.fetch_token = next(self.tokens)
+        run.document_url = url
+        return [
+            Trace("fetch", {"url": url, "method": method, "params": params, "document": run.name}),
+            FetchDocument(url, method, params, run.fetch_token),
+        ]
+
+    def _nested_fetched(self, run: _Nested, status: int | None, content_type: str | None,
+                        body: bytes, error: str | None, now: float) -> list[Effect]:  # fmt: skip
+        run.fetch_token = 0
+        try:
+            check_reply(status, content_type, body, error, self.config.max_document_bytes)
+            doc = parse(body, filename=run.document_url, max_bytes=self.config.max_document_bytes)
+            if not doc.ok:
+                raise FetchError("12100", f"the document is not valid TeXML: {doc.errors[0].message}")
+        except FetchError as exc:
+            trace = Trace("diagnostic", {"severity": "error", "code": exc.code,
+                                         "message": f"{run.document_url}: {exc.message}"})  # fmt: skip
+            return [trace, *self._nested_over(run, now)]
+        run.verbs, run.pc = doc.verbs, 0
+        return self._nested_advance(run, now)
+
+    def _nested_advance(self, run: _Nested, now: float) -> list[Effect]:
+        effects: list[Effect] = []
+        while run.step is None and run.fetch_token == 0 and self.nested.get(run.name) is run:
+            if run.pc >= len(run.verbs):
+                if run.repeat:  # hold music: fetched and played again until stopped
+                    return effects + self._nested_fetch(run, run.url, run.method, {}, now)
+                return effects + self._nested_over(run, now)
+            run.step_token = next(self.tokens)
+            ctx = dataclasses.replace(self._context(), call_control_id=run.target,
+                                      document_url=run.document_url, answered=True)  # fmt: skip
+            run.step = compile_verb(run.verbs[run.pc], ctx)
+            effects += self._perform(run.step.start(), now, run)
+        return effects
+
+    def _nested_after(self, run: _Nested, done: Done, now: float) -> list[Effect]:
+        if done.end:  # <Hangup> in a whisper: the callee declined
+            return self._nested_over(run, now, hangup=True)
+        if done.action is not None:
+            return self._nested_fetch(run, done.action.url, done.action.method, dict(done.params), now)
+        run.pc += 1
+        return self._nested_advance(run, now)
+
+    def _nested_over(self, run: _Nested, now: float, *, hangup: bool = False,
+                     note: str | None = None) -> list[Effect]:  # fmt: skip
+        """The document has finished: tell the step that asked for it."""
+        self.nested.pop(run.name, None)
+        effects: list[Effect] = []
+        if note:
+            effects.append(Trace("diagnostic", {"severity": "warning", "code": "nested-document",
+                                                "message": f"{run.url}: {note}"}))  # fmt: skip
+        if self.step is not None:
+            effects += self._step_input(DocumentDone(run.name, hangup), now)
+        return effects
+
+    def _stop_nested(self, name: str) -> list[Effect]:
+        """The step no longer needs the document: cut what it is playing."""
+        run = self.nested.pop(name, None)
+        if run is None or run.step is None:
             return []
-        note = Trace("diagnostic", {
-            "severity": "warning", "code": "nested-document-not-run",
-            "message": f"texml does not run the {effect.name} document {effect.url} yet",
-        })  # fmt: skip
-        if effect.repeat:
-            return [note]
-        return [note, *self._step_input(DocumentDone(effect.name), now)]
+        playing = run.step.verb.TAG in ("Say", "Play", "Gather")
+        run.step = None
+        if not playing or self.hung_up:
+            return []
+        ctx = dataclasses.replace(self._context(), call_control_id=run.target)
+        return self._send(ctx.command("playback_stop", {"stop": "all"}), 0, run.target)
 
     # --- fetching ----------------------------------------------------------------------------
 
@@ -316,7 +431,7 @@ class CallSession:
                     now,
                 )
         params = self._params(extra)
-        self.fetch_token += 1
+        self.fetch_token = next(self.tokens)
         self.pending = _Fetch(url, method, params, purpose)
         return [
             Trace("fetch", {"url": url, "method": method, "params": params}),
@@ -417,7 +532,7 @@ class CallSession:
     def _hang_up(self, status: str) -> list[Effect]:
         self.ending = True
         self.final_status = self.final_status or status
-        self.step_token += 1
+        self.step_token = next(self.tokens)
         return self._send(self._context().command("hangup"), self.step_token)
 
     def _maybe_over(self, now: float) -> list[Effect]:
@@ -451,11 +566,12 @@ class CallSession:
             answered=self.answered,
         )  # fmt: skip
 
-    def _send(self, command: Any, token: int) -> list[Effect]:
+    def _send(self, command: Any, token: int, target: str | None = None) -> list[Effect]:
+        target = target or self.call_control_id
         return [
-            Trace("command", {"method": command.method, "path": command.resolved_path(self.call_control_id),
+            Trace("command", {"method": command.method, "path": command.resolved_path(target),
                               "body": dict(command.body)}),
-            SendCommand(command, self.call_control_id, token),
+            SendCommand(command, target, token),
         ]  # fmt: skip
 
     def _render(self, text: str) -> str:

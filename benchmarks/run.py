@@ -61,11 +61,63 @@ def compile_figures(source: bytes) -> dict[str, float]:
     return {"compile_us": round(best_us(compile_document, number=2000), 2)}
 
 
+def runtime_figures() -> dict[str, float]:
+    """The interpreter core alone: one webhook in, the next verb's command out."""
+    from texml.runtime import AppConfig, CallSession, FetchDocument
+
+    says = "".join(f"<Say>Prompt number {i}</Say>" for i in range(200))
+    document = f"<Response>{says}</Response>".encode()
+    ids = iter(range(10**12))
+
+    def fresh() -> CallSession:
+        session = CallSession(
+            config=AppConfig(account_sid="acct", voice_url="https://app.example.com/voice"),
+            call_control_id="v3:bench", connection_id="conn", from_="+15550001111",
+            to="+15550002222", client_state="e30=", new_id=lambda: f"cmd-{next(ids)}",
+        )  # fmt: skip
+        [fetch] = [e for e in session.start(0.0) if isinstance(e, FetchDocument)]
+        session.on_fetched(fetch.token, 0.0, status=200, content_type="text/xml", body=document)
+        session.on_webhook({"data": {"event_type": "call.answered", "id": "a",
+                                     "payload": {"call_control_id": "v3:bench"}}}, 0.0)  # fmt: skip
+        return session
+
+    envelopes = [
+        {"data": {"event_type": "call.speak.ended", "id": f"ev-{i}",
+                  "payload": {"call_control_id": "v3:bench", "status": "completed"}}}
+        for i in range(199)
+    ]  # fmt: skip
+
+    def run_events() -> None:
+        session = fresh()
+        for i, envelope in enumerate(envelopes):
+            session.on_webhook(envelope, float(i))
+
+    setup_us = best_us(fresh, number=20, repeat=5)
+    total_us = best_us(run_events, number=20, repeat=5)
+    return {"runtime_event_us": round((total_us - setup_us) / len(envelopes), 2)}
+
+
+def dryrun_figures() -> dict[str, float]:
+    """Whole dry-run calls of the example IVR, from its files, one after another."""
+    from texml.dryrun import DryRun, Scenario
+    from texml.sim import parse_input_item
+
+    def one_call() -> None:
+        scenario = Scenario(inputs=[parse_input_item("3"), parse_input_item("123456")])
+        result = DryRun(str(REFERENCE_IVR), scenario).run()
+        assert result.status == "completed" and not result.error, result
+
+    per_call_us = best_us(one_call, number=10, repeat=5)
+    return {"dryrun_calls_per_s": round(1e6 / per_call_us, 1)}
+
+
 def main() -> None:
     source = REFERENCE_IVR.read_bytes()
     figures: dict[str, object] = {"reference_bytes": len(source)}
     figures.update(parse_figures(source))
     figures.update(compile_figures(source))
+    figures.update(runtime_figures())
+    figures.update(dryrun_figures())
     print(json.dumps(figures))
 
 

@@ -85,6 +85,8 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--from", dest="from_", metavar="E164", help="the caller's number")
     run.add_argument("--to", metavar="E164", help="the number called")
     run.add_argument("--status-callback", metavar="URL", help="where call-progress callbacks go")
+    run.add_argument("--fallback-url", metavar="URL",
+                     help="requested (with ErrorCode, ErrorUrl) when a document fails")  # fmt: skip
     run.add_argument("--scenario", metavar="FILE.toml", help="inputs, dial outcomes and numbers in a file")
     run.add_argument("--format", choices=("text", "jsonl"), default="text")
     run.set_defaults(run=_run)
@@ -188,6 +190,7 @@ def _run(args: argparse.Namespace) -> int:
     scenario.from_ = args.from_ or scenario.from_
     scenario.to = args.to or scenario.to
     scenario.status_callback = args.status_callback or scenario.status_callback
+    scenario.fallback_url = args.fallback_url or scenario.fallback_url
 
     def show(event):  # type: ignore[no-untyped-def]
         for line in iter_lines([event], args.format):

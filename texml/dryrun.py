@@ -41,6 +41,7 @@ class Scenario:
     inputs: list[Any] = field(default_factory=list)
     dial: dict[str, DialOutcome] = field(default_factory=dict)
     status_callback: str | None = None
+    fallback_url: str | None = None  # requested when a document cannot be fetched or run
 
     @classmethod
     def load(cls, path: Path) -> Scenario:
@@ -56,6 +57,7 @@ class Scenario:
         for number, outcome in (data.get("dial") or {}).items():
             scenario.dial[number] = parse_dial_outcome(outcome)
         scenario.status_callback = data.get("status_callback")
+        scenario.fallback_url = data.get("fallback_url")
         return scenario
 
 
@@ -146,6 +148,7 @@ class DryRun:
                 config=AppConfig(
                     account_sid=ACCOUNT_SID, voice_url=self.url, voice_method="POST",
                     status_callback=self.scenario.status_callback,
+                    fallback_url=self.scenario.fallback_url,
                 ),
                 call_control_id=payload["call_control_id"],
                 connection_id=payload.get("connection_id", "sim-connection"),

@@ -23,6 +23,7 @@ MAX_LOOP = 100  # playback_start's largest integer loop
 
 class PlayStep(Step[Play]):
     ENDS_ON: ClassVar = ("call.playback.ended",)
+    started = False  # our playback has reported call.playback.started
 
     def __init__(self, verb: Play, ctx: CallContext) -> None:
         super().__init__(verb, ctx)
@@ -43,9 +44,13 @@ class PlayStep(Step[Play]):
         return self._play(verb.loop)
 
     def on_event(self, event: Event) -> list[Effect]:
+        if isinstance(event, Webhook) and event.event_type == "call.playback.started":
+            self.started = True
         if isinstance(event, Webhook) and event.event_type == "call.playback.ended":
             if event.leg not in (None, self.ctx.call_control_id):
                 return []
+            if not self.started and event.payload.get("status") != "call_hangup":
+                return []  # audio stopped before this step (see SayStep.started)
             status = event.payload.get("status")
             if status == "call_hangup":
                 return self.finish(Done(end=True, outcome="hangup"))

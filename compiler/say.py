@@ -24,6 +24,11 @@ def speak_body(say: Say) -> dict[str, Any]:
 class SayStep(Step[Say]):
     ENDS_ON: ClassVar = ("call.speak.ended",)
 
+    # Speech stopped just before this step (barge-in, the end of hold music) still reports
+    # call.speak.ended after our speak was sent. Telnyx reports started before ended for each
+    # speak, so an `ended` before our `started` is someone else's.
+    started = False
+
     def start(self) -> list[Effect]:
         body = speak_body(self.verb)
         loop = self.verb.loop
@@ -32,6 +37,11 @@ class SayStep(Step[Say]):
         return [Send(self.ctx.command("speak", body))]
 
     def on_event(self, event: Event) -> list[Effect]:
+        if isinstance(event, Webhook) and event.leg in (None, self.ctx.call_control_id):
+            if event.event_type == "call.speak.started":
+                self.started = True
+            elif event.event_type == "call.speak.ended" and not self.started:
+                return []
         if isinstance(event, Webhook) and event.event_type == "call.speak.ended":
             if event.payload.get("status") == "call_hangup":
                 return self.finish(Done(end=True, outcome="hangup"))

@@ -18,6 +18,11 @@ class _UsageError(Exception):
 
 
 def main(argv: Sequence[str] | None = None) -> int:
+    argv = list(sys.argv[1:] if argv is None else argv)
+    if argv[:1] == ["sim"]:  # its options are the simulator server's own
+        from texml.sim.serve import main as serve
+
+        return serve(argv[1:])
     parser = _build_parser()
     args = parser.parse_args(argv)
     try:
@@ -91,15 +96,9 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--format", choices=("text", "jsonl"), default="text")
     run.set_defaults(run=_run)
 
-    sim = commands.add_parser(
-        "sim",
-        help="run the Call Control simulator as a local server",
-        description="Serve the Call Control API (/v2/...) and a control API (/sim/...) on "
-        "loopback, sending signed webhooks to --webhook-url.",
-        add_help=False,
-    )
-    sim.add_argument("args", nargs=argparse.REMAINDER)
-    sim.set_defaults(run=_sim)
+    # Listed for --help; `main` hands its arguments to the simulator server before parsing.
+    commands.add_parser("sim", help="run the Call Control simulator as a local server "
+                        "(texml sim --help)", add_help=False)  # fmt: skip
     return parser
 
 
@@ -193,17 +192,13 @@ def _run(args: argparse.Namespace) -> int:
     scenario.fallback_url = args.fallback_url or scenario.fallback_url
 
     def show(event):  # type: ignore[no-untyped-def]
-        for line in iter_lines([event], args.format):
+        call = dry_run.session.call_control_id if dry_run.session else None
+        for line in iter_lines([event], args.format, call):
             print(line, flush=True)
 
-    result = DryRun(source, scenario, on_event=show).run()
+    dry_run = DryRun(source, scenario, on_event=show)
+    result = dry_run.run()
     return EXIT_PROBLEMS if result.error else EXIT_OK
-
-
-def _sim(args: argparse.Namespace) -> int:
-    from texml.sim.serve import main as serve
-
-    return serve(args.args)
 
 
 if __name__ == "__main__":

@@ -264,23 +264,28 @@ def _client_state(call_control_id: str) -> str:
 # --- the text format ---------------------------------------------------------------------------
 
 
-def narrate(event: Event) -> str | None:
-    """One line a person can follow, or None for events only the JSON format shows."""
+def narrate(event: Event, call: str | None = None) -> str | None:
+    """One line a person can follow, or None for events only the JSON format shows.
+
+    `call` is the caller's call id: what happens on other legs is the callee's.
+    """
     data = event.data
+    who = "callee" if call and data.get("call") not in (None, call) else "caller"
     t = f"{event.t:7.1f}s  "
     kind = event.kind
     if kind == "fetch":
         return t + f"-> {data.get('method')} {data.get('url')}" + _digits(data.get("params", {}))
     if kind == "hear":
         if "say" in data:
-            return t + f'caller hears: "{data["say"]}"'
-        return t + f"caller hears: {data.get('play', data)}"
+            return t + f'{who} hears: "{data["say"]}"'
+        return t + f"{who} hears: {data.get('play', data.get('dtmf', ''))}"
     if kind == "input":
         if "digits" in data:
-            return t + f"caller presses {data['digits']}"
+            return t + f"{who} presses {data['digits']}"
         if "speech" in data:
-            return t + f'caller says: "{data["speech"]}"'
-        return t + f"caller: {data.get('action', data)}"
+            return t + f'{who} says: "{data["speech"]}"'
+        seconds = f" for {data['seconds']:g} s" if isinstance(data.get("seconds"), int | float) else ""
+        return t + f"{who}: {data.get('action', '')}{seconds}"
     if kind == "callback":
         params = data.get("params", {})
         what = next((params[k] for k in _CALLBACK_KEYS if params.get(k)), "")
@@ -306,11 +311,11 @@ def _digits(params: Mapping[str, str]) -> str:
     return f"  {shown}" if shown else ""
 
 
-def iter_lines(events: Sequence[Event], fmt: str) -> Iterator[str]:
+def iter_lines(events: Sequence[Event], fmt: str, call: str | None = None) -> Iterator[str]:
     for event in events:
         if fmt == "jsonl":
             yield json.dumps(event.to_json())
         else:
-            line = narrate(event)
+            line = narrate(event, call)
             if line is not None:
                 yield line

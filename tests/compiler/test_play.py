@@ -27,9 +27,22 @@ def make_ctx() -> CallContext:
 
 
 def step_for(xml: str) -> Step:
+    """The step, as if its audio had started (test_ended_before_started covers the rest)."""
     doc = texml.parse(f"<Response>{xml}</Response>")
     assert doc.errors == [], doc.errors
-    return compile_verb(doc.verbs[0], make_ctx())
+    step = compile_verb(doc.verbs[0], make_ctx())
+    step.started = True  # type: ignore[attr-defined]
+    return step
+
+
+def test_ended_before_started_is_an_earlier_playback() -> None:
+    """Audio stopped just before the step still reports call.playback.ended: not ours."""
+    doc = texml.parse(f"<Response><Play>{AUDIO}</Play></Response>")
+    step = compile_verb(doc.verbs[0], make_ctx())
+    step.start()
+    assert step.on_event(ended("cancelled")) == []
+    assert step.on_event(Webhook("call.playback.started", {"call_control_id": CALL})) == []
+    assert step.on_event(ended("completed"))[-1] == Done()
 
 
 def checked(effects: list[Any]) -> list[Any]:

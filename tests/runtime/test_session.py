@@ -72,6 +72,7 @@ def test_a_whole_call_say_then_end_of_document() -> None:
     effects = s.on_webhook(webhook("call.answered"), 0.5)
     assert [c.params["CallStatus"] for c in of(effects, PostCallback)] == ["in-progress"]
     assert commands(effects) == ["speak"]
+    s.on_webhook(webhook("call.speak.started"), 0.5)
     effects = s.on_webhook(webhook("call.speak.ended", status="completed"), 2.5)
     assert commands(effects) == ["hangup"]  # the end of the document hangs up
     effects = s.on_webhook(webhook("call.hangup", hangup_cause="normal_clearing", hangup_source="callee"), 2.6)
@@ -124,6 +125,7 @@ def test_pause_is_a_timer_and_as_first_verb_delays_the_answer() -> None:
     assert commands(s.on_timer("step1:stale", 2.0)) == []
     assert commands(s.on_timer(timer.name, 4.0)) == ["answer"]
     assert commands(s.on_webhook(webhook("call.answered"), 4.2)) == ["speak"]
+    s.on_webhook(webhook("call.speak.started"), 0.5)
     effects = s.on_webhook(webhook("call.speak.ended", status="completed"), 5.0)
     [timer] = of(effects, StartTimer)
     assert timer.at == 6.0
@@ -149,6 +151,7 @@ def test_failing_fallback_says_application_error_and_hangs_up() -> None:
     effects = s.on_webhook(webhook("call.answered"), 0.3)
     [speak] = of(effects, SendCommand)
     assert speak.command.body["payload"] == APPLICATION_ERROR
+    s.on_webhook(webhook("call.speak.started"), 0.5)
     effects = s.on_webhook(webhook("call.speak.ended", status="completed"), 2.0)
     assert commands(effects) == ["hangup"]
     [over] = of(s.on_webhook(webhook("call.hangup", hangup_cause="normal_clearing"), 2.1), CallOver)
@@ -195,6 +198,7 @@ def test_duplicate_webhooks_change_nothing() -> None:
     s = session()
     fetched(s, s.start(0.0), "<Response><Say>Hi</Say><Say>again</Say></Response>")
     s.on_webhook(webhook("call.answered"), 0.1)
+    s.on_webhook(webhook("call.speak.started"), 0.5)
     ended = webhook("call.speak.ended", status="completed")
     assert commands(s.on_webhook(ended, 1.0)) == ["speak"]
     assert s.on_webhook(ended, 1.1) == []

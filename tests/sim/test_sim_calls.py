@@ -351,3 +351,15 @@ def test_transfer_dials_and_bridges_on_answer() -> None:
     leg = of(hooks, "call.initiated")[0]["call_control_id"]
     assert of(hooks, "call.initiated")[0]["client_state"] == "dA=="
     assert sim.call(call_id)["bridged_with"] == leg
+
+
+def test_while_bridged_the_caller_presses_keys_or_keeps_quiet() -> None:
+    sim = Simulator()
+    call_id = answered_call(sim, inputs=["*", "silence", "5"])
+    leg = dial(sim, call_id)
+    run_until(sim, 3)
+    act(sim, call_id, "bridge", {"call_control_id": leg, "park_after_unbridge": "self"})
+    hooks = run_until(sim, 20)
+    assert [p["digit"] for p in of(hooks, "call.dtmf.received")] == ["*"]  # 5 waits
+    act(sim, call_id, "gather", {"maximum_digits": 1})
+    assert of(run_until(sim, 30), "call.gather.ended")[0]["digits"] == "5"

@@ -146,7 +146,7 @@ def test_digit_outside_valid_digits_is_invalid() -> None:
 
 
 def test_invalid_input_is_retried_with_tries_left() -> None:
-    ended, hooks = gather_result(["9", "2"], {"valid_digits": "123", "maximum_digits": 1,
+    ended, _ = gather_result(["9", "2"], {"valid_digits": "123", "maximum_digits": 1,
                                               "maximum_tries": 2, "invalid_payload": "Sorry"})  # fmt: skip
     assert (ended["digits"], ended["status"]) == ("2", "valid")
 

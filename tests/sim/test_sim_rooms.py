@@ -24,7 +24,7 @@ def test_enqueue_list_and_bridge_with_the_head() -> None:
     listing = command(sim, "GET", "/queues/support/calls", {})
     assert [c["call_control_id"] for c in listing] == [first, second]
     assert [c["queue_position"] for c in listing] == [1, 2] and listing[0]["wait_time_secs"] == 6
-    status, reply = sim.command("GET", "/queues/support/calls", {})
+    _, reply = sim.command("GET", "/queues/support/calls", {})
     assert reply["meta"]["total_results"] == 2
     queue = command(sim, "GET", "/queues/support")
     assert queue["current_size"] == 2 and queue["record_type"] == "queue"

@@ -15,16 +15,21 @@ sim.call(call_id)    # status, hang-up cause, legs, queue, recordings, ...
 ```
 
 Modules: `script` (the scenario: input items, dial outcomes), `clock` (virtual time), `core`
-(calls, legs, dialing, bridging, the command router), `caller` (when people act), `media`
-(speak, playback, gather, record, transcription), `rooms` (queues, conferences), `services`
-(refer, streaming, SIPREC, suppression, AI, relay, pay, AMD), `webhooks` (envelopes,
-signatures), `schema` + `fields` (request validation), `server` (the ASGI app) and `serve`
-(`texml sim`).
+(calls, legs, dialing, bridging, the command router), `component` (what the parts share),
+`caller` (when the people on the line act), `media` (speak, playback, gather, record,
+transcription), `rooms` (queues, conferences), `services` (AMD, refer, streaming, SIPREC,
+suppression, forking), `assistants` (gather_using_ai, AI assistants, Conversation Relay), `pay`,
+`webhooks` (envelopes, signatures), `schema` + `fields` (request validation), `errors`
+(Telnyx-shaped refusals), `server` (the ASGI app) and `serve` (`texml sim`).
 """
 
 from texml.sim.core import Simulator
 from texml.sim.script import (
-    CallerScript, DialOutcome, InputItem, parse_dial_outcome, parse_input_item,
+    CallerScript,
+    DialOutcome,
+    InputItem,
+    parse_dial_outcome,
+    parse_input_item,
 )  # fmt: skip
 
 __all__ = [

@@ -6,9 +6,12 @@ A person acts when it is their turn, half a second (`THINK_SECONDS`) after the t
   prompt short; a loop without end (hold music, ringback) does not count as a prompt.
 - the call waits with nothing listening (idle between verbs, in a queue or a conference,
   ringing out, on hold music): only `hangup` — digits pressed to nobody would be lost;
-- the call is bridged: `hangup`, and digits (so `*` can end a `<Dial hangupOnStar>`);
+- the call is bridged: `hangup`, digits (so `*` can end a `<Dial hangupOnStar>`), and
+  `silence` (to keep quiet through the conversation: `1 silence 2` keeps the 2 for the menu
+  after it);
 - an inbound call still ringing: only `hangup` (the caller gives up).
-After `silence` the person waits for a new listener (the current one times out first). Keys of
+After `silence`, after `speech` heard by a speech recogniser and after keys typed for a
+payment prompt (answers), the person waits for a new listener or prompt. Keys of
 one item are pressed a quarter of a second apart; speech lasts about 2.5 words a second. When
 the script is over the person stays silent; `hangup_after` of a dial outcome ends a callee's
 call whatever their script says.
@@ -43,6 +46,7 @@ class Party:
     script: CallerScript
     busy_until: float = 0.0  # pressing keys or talking until then
     quiet_until_epoch: int | None = None  # after `silence`: the listener epoch to outlive
+    quiet_bridge: str | None = None  # ... or the bridge (the other leg) to outlive
     turn: Timer | None = None
 
 
@@ -82,14 +86,16 @@ class Callers:
             return False
         listening = bool(media.listeners)
         if party.quiet_until_epoch is not None:
-            if listening and media.epoch <= party.quiet_until_epoch:
-                return False  # still the listener they kept silent for
-            party.quiet_until_epoch = None
+            newer = listening and media.epoch > party.quiet_until_epoch
+            same_bridge = party.quiet_bridge is not None and call.bridged_with == party.quiet_bridge
+            if not newer and (listening or same_bridge):
+                return False  # still what they kept silent for
+            party.quiet_until_epoch = party.quiet_bridge = None
         if listening:
             return True
         if item.kind == "hangup":
             return True
-        return item.kind == "digits" and call.status == "bridged"
+        return item.kind in ("digits", "silence") and call.status == "bridged"
 
     def _act(self, call: Call) -> None:
         call.party.turn = None
@@ -109,6 +115,8 @@ class Callers:
             for i, key in enumerate(keys):
                 sim.clock.after(i * KEY_GAP_SECONDS, lambda k=key: self.press(call, k), "key")
             party.busy_until = sim.now + len(keys) * KEY_GAP_SECONDS
+            if "pay" in call.media.listeners:
+                party.quiet_until_epoch = call.media.epoch  # one answer per Pay prompt
         elif item.kind == "speech":
             text = str(item.value)
             sim.note(call, "input", speech=text)
@@ -116,6 +124,10 @@ class Callers:
             for component in sim.components:
                 component.heard_speech(call, text, seconds)
             party.busy_until = sim.now + seconds
+            if "transcription" in call.media.listeners:
+                # An answer to a speech prompt: the recogniser keeps listening a moment for
+                # more, but the person waits for what comes next.
+                party.quiet_until_epoch = call.media.epoch
         elif item.kind == "talk":
             seconds = float(item.value or 0)
             sim.note(call, "input", action="talk", seconds=seconds)
@@ -125,6 +137,7 @@ class Callers:
         elif item.kind == "silence":
             sim.note(call, "input", action="silence")
             party.quiet_until_epoch = call.media.epoch
+            party.quiet_bridge = call.bridged_with
         else:
             sim.note(call, "input", action="hangup")
             self.hang_up(call)
@@ -137,7 +150,8 @@ class Callers:
         """One key: `call.dtmf.received`, then whatever listens for keys."""
         if not call.alive:
             return
-        self.sim.emit("call.dtmf.received", call, {"digit": key})
+        if "pay" not in call.media.listeners:  # Pay suspends DTMF reporting
+            self.sim.emit("call.dtmf.received", call, {"digit": key})
         for component in self.sim.components:
             component.heard_digit(call, key)
 

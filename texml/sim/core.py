@@ -25,12 +25,23 @@ from dataclasses import dataclass, field
 from typing import Any, Literal
 
 from texml.sim import schema, webhooks
+from texml.sim.assistants import Assistants
 from texml.sim.caller import Callers, Party
 from texml.sim.clock import Clock, Timer
 from texml.sim.component import CallHandler, Component, Handler
 from texml.sim.errors import SimError, call_ended, invalid, not_found, wrong_state
 from texml.sim.media import CallMedia, Media
-from texml.sim.script import CallerScript, DialOutcome, InputItem, outcome_for, parse_input_item
+from texml.sim.pay import Payments
+from texml.sim.rooms import Rooms
+from texml.sim.script import (
+    CallerScript,
+    DialOutcome,
+    InputItem,
+    outcome_for,
+    parse_dial_outcome,
+    parse_input_item,
+)  # fmt: skip
+from texml.sim.services import Services
 
 CallStatus = Literal["ringing", "answered", "bridged", "hangup"]
 Direction = Literal["incoming", "outgoing"]
@@ -121,9 +132,6 @@ class Simulator:
     def __init__(self, connection_id: str = "sim-connection", clock_start: float = 0.0, *,
                  seed: int | None = 0, recording_base_url: str = RECORDING_BASE,
                  idle_seconds: float = IDLE_SECONDS) -> None:  # fmt: skip
-        from texml.sim.rooms import Rooms  # noqa: PLC0415 - components import this module
-        from texml.sim.services import Services  # noqa: PLC0415
-
         self.connection_id = connection_id
         self.clock = Clock(clock_start)
         self.recording_base_url = recording_base_url.rstrip("/")
@@ -141,7 +149,10 @@ class Simulator:
         self.callers = Callers(self)
         self.rooms = Rooms(self)
         self.services = Services(self)
-        self.components: list[Component] = [self.media, self.rooms, self.services]
+        self.assistants = Assistants(self)
+        self.payments = Payments(self)
+        self.components: list[Component] = [
+            self.media, self.rooms, self.services, self.assistants, self.payments]
         self._actions: dict[str, CallHandler] = {
             "answer": self._answer, "hangup": self._hangup, "reject": self._reject,
             "bridge": self._bridge, "client_state_update": self._client_state_update,
@@ -484,9 +495,9 @@ class Simulator:
             call.bridge_waiting = other.id  # connects on answer; the caller hears ringback
             if body.get("play_ringtone"):
                 self.note(call, "hear", play=f"ringtone:{body.get('ringtone', 'us')}")
-            return None
+            return
         self.connect(call, other)
-        return None
+        return
 
     def unbridge(self, leg: Call) -> None:
         """Take `leg` out of its bridge (it stays up); its partner is parked or hung up by the
@@ -603,8 +614,6 @@ class Simulator:
 
 
 def _dial_plan(dial: Mapping[str, DialOutcome | str] | None) -> dict[str, DialOutcome]:
-    from texml.sim.script import parse_dial_outcome  # noqa: PLC0415
-
     return {number: parse_dial_outcome(o) for number, o in (dial or {}).items()}
 
 

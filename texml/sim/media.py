@@ -33,9 +33,8 @@ from typing import TYPE_CHECKING, Any, Literal
 
 from texml.sim.caller import WORDS_PER_SECOND
 from texml.sim.clock import Timer
-from texml.sim.errors import invalid, wrong_state
-
 from texml.sim.component import CallHandler, Component
+from texml.sim.errors import invalid, wrong_state
 
 if TYPE_CHECKING:
     from texml.sim.core import Call
@@ -46,7 +45,7 @@ TRANSCRIBE_SECONDS = 2.0  # from call.recording.saved to its transcription
 CONFIDENCE = 0.92  # of every speech recognition result
 FIRST_WORD_SECONDS = 1 / WORDS_PER_SECOND
 
-_BREAK = re.compile(r"<break\b[^>]*\btime\s*=\s*[\"']?\s*([\d.]+)\s*(ms|s)\b", re.I)
+_BREAK = re.compile(r"<break\b[^>]*\btime\s*=\s*[\"']?\s*([\d.]+)\s*(ms|s)\b", re.IGNORECASE)
 _TAG = re.compile(r"<[^>]+>")
 _LENGTH_FRAGMENT = re.compile(r"#(\d+(?:\.\d+)?)s$")
 
@@ -58,7 +57,8 @@ def plain_text(payload: str) -> str:
 
 def speak_seconds(payload: str) -> float:
     """How long one loop of a speak payload lasts."""
-    pauses = sum(float(n) / (1000 if unit.lower() == "ms" else 1) for n, unit in _BREAK.findall(payload))
+    pauses = sum(float(n) / (1000 if unit.lower() == "ms" else 1)
+                 for n, unit in _BREAK.findall(payload))  # fmt: skip
     words = len(re.findall(r"\w+", plain_text(payload)))
     return max(1.0, words / WORDS_PER_SECOND + pauses)
 
@@ -198,6 +198,12 @@ class Media(Component):
 
     def stop_listening(self, call: Call, name: str) -> None:
         call.media.listeners.discard(name)
+
+    def playing_for(self, call: Call) -> float:
+        """Seconds until the call's audio queue is done (its loops without end count once)."""
+        media = call.media
+        items = ([media.current] if media.current else []) + list(media.queue)
+        return sum(item.seconds * (item.loops or 1) for item in items)
 
     def audible(self, call: Call) -> bool:
         """Whether a prompt is playing to the person (a loop without end is not one)."""

@@ -402,7 +402,8 @@ class Rooms(Component):
                 call = self.sim.calls[member.call_id]
                 self.sim.emit("call.hold", call)
                 if body.get("audio_url") or body.get("media_name"):
-                    self.sim.note(call, "hear", play=str(body.get("audio_url") or body["media_name"]))
+                    music = body.get("audio_url") or body["media_name"]
+                    self.sim.note(call, "hear", play=str(music))
 
     def _unhold(self, room: Conference, body: dict[str, Any]) -> None:
         for member in self._targets(room, body):
@@ -435,7 +436,7 @@ class Rooms(Component):
                          hear={"play": str(source)})  # fmt: skip
 
     def _speak(self, room: Conference, body: dict[str, Any]) -> None:
-        from texml.sim.media import plain_text  # noqa: PLC0415
+        from texml.sim.media import plain_text
 
         text = str(body["payload"])
         self._room_audio(room, body, "speak", {}, speak_seconds(text),
@@ -605,7 +606,7 @@ def _in_room(rooms: Rooms, handler: Any) -> Handler:
     """A conference action: find the room (404), refuse an ended one (422), reply ok."""
 
     def run(params: dict[str, str], body: dict[str, Any]) -> tuple[int, dict[str, Any]]:
-        room = rooms._room(params["id"])  # noqa: SLF001
+        room = rooms._room(params["id"])
         if room.status == "completed":
             raise wrong_state(f"conference {room.name!r} has ended")
         handler(room, body)

@@ -215,8 +215,8 @@ def _outcome_from_table(table: Mapping[str, Any]) -> DialOutcome:
     ring = table.get("ring", table.get("ring_secs", DEFAULT_RING_SECONDS))
     if isinstance(ring, bool) or not isinstance(ring, (int, float)):
         raise ValueError(f"dial outcome table: ring {ring!r} must be a number of seconds")
-    return DialOutcome(kind, hangup_after, tuple(parse_input_item(i) for i in inputs),  # type: ignore[arg-type]
-                       float(ring))  # fmt: skip
+    items = tuple(parse_input_item(i) for i in inputs)
+    return DialOutcome(kind, hangup_after, items, float(ring))  # type: ignore[arg-type]
 
 
 def _stay(text: str, original: Any) -> float:

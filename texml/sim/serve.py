@@ -58,12 +58,13 @@ def main(argv: Sequence[str] | None = None) -> int:
         if not url.startswith(("http://", "https://")):
             parser.error(f"--webhook-url {url!r}: give an http(s) URL")
 
-    import uvicorn  # noqa: PLC0415 - only the server needs it
+    import uvicorn
 
-    from texml.sim.server import LiveSimulator, create_app  # noqa: PLC0415
+    from texml.sim.server import LiveSimulator, create_app
 
     host = f"[{args.host}]" if ":" in args.host else args.host
-    live = LiveSimulator(args.webhook_url, speed=args.speed, public_url=f"http://{host}:{args.port}",
+    live = LiveSimulator(args.webhook_url, speed=args.speed,
+                         public_url=f"http://{host}:{args.port}",
                          connection_id=args.connection_id)  # fmt: skip
     live.sim.dial_plan.update(plan)
     print(f"public key: {live.signer.public_key}", flush=True)

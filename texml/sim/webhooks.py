@@ -39,10 +39,12 @@ _WITHOUT_PARTIES = frozenset({
 _SPECIAL: dict[str, tuple[str, ...]] = {
     # The SDK model has no call_control_id; Telnyx sends it (and recording_id, format) anyway,
     # and the interpreter needs it, so the builder adds it as a documented extra.
-    "call.recording.saved": ("call_control_id", "call_leg_id", "call_session_id",
-                             "client_state", "connection_id"),  # fmt: skip
-    "conference.recording.saved": ("call_control_id", "call_session_id", "client_state",
-                                   "connection_id"),  # fmt: skip
+    "call.recording.saved": (
+        "call_control_id", "call_leg_id", "call_session_id", "client_state", "connection_id",
+    ),
+    "conference.recording.saved": (
+        "call_control_id", "call_session_id", "client_state", "connection_id",
+    ),
     "conference.playback.started": ("connection_id",),
     "conference.playback.ended": ("connection_id",),
     "conference.speak.started": ("connection_id",),

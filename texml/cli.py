@@ -90,6 +90,9 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--from", dest="from_", metavar="E164", help="the caller's number")
     run.add_argument("--to", metavar="E164", help="the number called")
     run.add_argument("--status-callback", metavar="URL", help="where call-progress callbacks go")
+    run.add_argument("--method", choices=("GET", "POST"), type=str.upper, default=None,
+                     help="how documents are requested by default: the application's method "
+                     "(POST unless set)")  # fmt: skip
     run.add_argument("--fallback-url", metavar="URL",
                      help="requested (with ErrorCode, ErrorUrl) when a document fails")  # fmt: skip
     run.add_argument("--scenario", metavar="FILE.toml", help="inputs, dial outcomes and numbers in a file")
@@ -190,6 +193,7 @@ def _run(args: argparse.Namespace) -> int:
     scenario.to = args.to or scenario.to
     scenario.status_callback = args.status_callback or scenario.status_callback
     scenario.fallback_url = args.fallback_url or scenario.fallback_url
+    scenario.method = args.method or scenario.method
 
     def show(event):  # type: ignore[no-untyped-def]
         call = dry_run.session.call_control_id if dry_run.session else None

@@ -42,6 +42,7 @@ class Scenario:
     dial: dict[str, DialOutcome] = field(default_factory=dict)
     status_callback: str | None = None
     fallback_url: str | None = None  # requested when a document cannot be fetched or run
+    method: str = "POST"  # how the first document is requested (the application's method)
 
     @classmethod
     def load(cls, path: Path) -> Scenario:
@@ -58,6 +59,7 @@ class Scenario:
             scenario.dial[number] = parse_dial_outcome(outcome)
         scenario.status_callback = data.get("status_callback")
         scenario.fallback_url = data.get("fallback_url")
+        scenario.method = str(data.get("method", "POST")).upper()
         return scenario
 
 
@@ -146,7 +148,8 @@ class DryRun:
             payload = data.get("payload", {})
             self.session = CallSession(
                 config=AppConfig(
-                    account_sid=ACCOUNT_SID, voice_url=self.url, voice_method="POST",
+                    account_sid=ACCOUNT_SID, voice_url=self.url,
+                    voice_method="GET" if self.scenario.method == "GET" else "POST",
                     status_callback=self.scenario.status_callback,
                     fallback_url=self.scenario.fallback_url,
                 ),

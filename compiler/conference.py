@@ -38,6 +38,8 @@ DEFAULT_MAX_PARTICIPANTS = 250  # TeXML's and Call Control's default
 MAX_ATTEMPTS = 3
 WAIT = "wait"
 TIME_LIMIT = "time-limit"
+LEFT_GRACE = "left"
+LEFT_GRACE_SECONDS = 1.0
 
 # Conference webhook -> (statusCallbackEvent token, StatusCallbackEvent value).
 _STATUS_EVENTS = {
@@ -65,6 +67,8 @@ class ConferenceDialStep(DialStep):
         self.conference_id: str | None = None
         self.created = False  # this call created the room (and owns its webhooks)
         self.joined = False
+        self.leaving = False  # we asked to leave (time limit): participant.left is expected
+        self.left = False  # out of the room without asking: waiting briefly for call.hangup
         self.attempts = 0
         self.lookup: Command | None = None
         self.create: Command | None = None
@@ -132,7 +136,10 @@ class ConferenceDialStep(DialStep):
             return self._on_reply(event)
         if isinstance(event, CommandFailed):
             return self._on_refusal(event)
+        if isinstance(event, TimerFired) and event.name == LEFT_GRACE and not self.done:
+            return self._end({"DialCallStatus": "completed"}, outcome="completed")
         if isinstance(event, TimerFired) and event.name == TIME_LIMIT and self.conference_id:
+            self.leaving = True
             body = {"call_control_id": self.ctx.call_control_id, "command_id": self.ctx.new_id()}
             return [Send(self._conference_command("leave", body))]  # then participant.left
         if isinstance(event, Webhook):
@@ -219,15 +226,20 @@ class ConferenceDialStep(DialStep):
         room_id = payload.get("conference_id")
         if self.conference_id is None and kind == "conference.created" and mine:
             self.conference_id = room_id  # the webhook outran the create's reply
-        if room_id != self.conference_id:
-            return []
+        if room_id != self.conference_id or self.left:
+            return []  # another room, or we are out of this one (waiting for call.hangup)
         effects = self._status_callback(event)
         if kind == "conference.participant.joined" and mine:
             self.joined = True
         elif kind == "conference.recording.saved":
             effects += self._recording_saved(event)
-        elif kind == "conference.participant.left" and mine:
+        elif kind == "conference.participant.left" and mine and self.leaving:
             effects += self._end({"DialCallStatus": "completed"}, outcome="completed")
+        elif kind == "conference.participant.left" and mine:
+            # We did not ask to leave: most likely the caller hung up, and call.hangup is on its
+            # way. Wait a moment for it, so the action is not run on a call that is gone.
+            self.left = True
+            effects.append(SetTimer(LEFT_GRACE, LEFT_GRACE_SECONDS))
         elif kind == "conference.ended":
             effects += self._end({"DialCallStatus": "completed"}, outcome="completed", over=True)
         return effects

@@ -49,8 +49,9 @@ class PlayStep(Step[Play]):
         if isinstance(event, Webhook) and event.event_type == "call.playback.ended":
             if event.leg not in (None, self.ctx.call_control_id):
                 return []
-            if not self.started and event.payload.get("status") != "call_hangup":
-                return []  # audio stopped before this step (see SayStep.started)
+            if not self.started and event.payload.get("status") in ("completed", "cancelled"):
+                return []  # audio stopped before this step (see SayStep.started); a file
+                # that cannot be played reports no `started`, only its failure
             status = event.payload.get("status")
             if status == "call_hangup":
                 return self.finish(Done(end=True, outcome="hangup"))

@@ -24,7 +24,7 @@ from texml.runtime import (
     AppConfig, CallOver, CallSession, CancelTimer, FetchDocument, MakeHttpRequest, PostCallback,
     SendCommand, StartTimer, Trace,
 )  # fmt: skip
-from texml.runtime.sources import Reply, fetch_http, file_url, http_client, read_local
+from texml.runtime.sources import Reply, fetch_http, file_url, http_client, read_local, with_query
 from texml.sim import DialOutcome, Simulator, parse_dial_outcome, parse_input_item
 
 ACCOUNT_SID = "00000000-0000-4000-8000-000000000000"  # a placeholder account for dry runs
@@ -216,7 +216,7 @@ class DryRun:
             return  # a file: callback in a dry run has nowhere to go; the trace shows it
         try:
             if effect.method == "GET":
-                self._client().get(effect.url, params=dict(effect.params))
+                self._client().get(with_query(effect.url, effect.params))
             else:
                 self._client().post(effect.url, data=dict(effect.params))
         except httpx.HTTPError as exc:

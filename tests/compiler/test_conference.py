@@ -49,6 +49,13 @@ def checked(effects: list[Any]) -> list[Any]:
     return effects
 
 
+def leave(step: Any) -> list[Any]:
+    """This participant leaves on its own: the step waits a moment for call.hangup, then ends."""
+    effects = step.on_event(room_hook("conference.participant.left"))
+    assert SetTimer("left", 1.0) in effects, effects
+    return [e for e in effects if not isinstance(e, SetTimer)] + step.on_event(TimerFired("left"))
+
+
 def hook(event_type: str, **payload: Any) -> Webhook:
     """Conference events carry their time in the payload (`occurred_at`)."""
     data: dict[str, Any] = {"record_type": "event", "event_type": event_type, "id": "evt-1"}
@@ -237,6 +244,18 @@ def test_join_refused_looks_again_then_gives_up() -> None:
 # --- in the room -------------------------------------------------------------------------------
 
 
+def test_participant_left_then_hangup_ends_the_call_without_running_the_action() -> None:
+    step = step_for('<Dial action="/after"><Conference>room</Conference></Dial>')
+    step.start()
+    look_up(step, [])
+    created(step)
+    step.on_event(room_hook("conference.participant.joined"))
+    assert step.on_event(room_hook("conference.participant.left"))[-1] == SetTimer("left", 1.0)
+    assert step.on_event(room_hook("conference.ended")) == []  # we are out of the room already
+    done = step.on_event(hook("call.hangup", call_control_id=CALL))[-1]
+    assert isinstance(done, Done) and done.end and done.action is not None
+
+
 def test_creator_is_muted_recorded_and_leaves() -> None:
     step = step_for(
         '<Dial action="/after" method="GET"><Conference muted="true" record="record-from-start"'
@@ -256,7 +275,7 @@ def test_creator_is_muted_recorded_and_leaves() -> None:
     assert step.on_event(room_hook("conference.participant.joined")) == []
     assert step.joined
     assert step.on_event(room_hook("conference.participant.left", who="v3:other")) == []
-    effects = step.on_event(room_hook("conference.participant.left"))
+    effects = leave(step)
     assert effects == [
         Done({"DialCallStatus": "completed"}, Action("https://app.example.com/after", "GET"))
     ]
@@ -286,7 +305,7 @@ def test_creator_with_end_conference_on_exit_ends_the_room() -> None:
     step.start()
     look_up(step, [])
     created(step)
-    effects = checked(step.on_event(room_hook("conference.participant.left")))
+    effects = checked(leave(step))
     assert sends(effects) == [
         Command("POST", f"/conferences/{ROOM_ID}/actions/end", {"command_id": "id-2"})
     ]
@@ -297,7 +316,7 @@ def test_joiner_with_end_conference_on_exit_leaves_it_to_call_control() -> None:
     step = step_for('<Dial><Conference endConferenceOnExit="true">room</Conference></Dial>')
     step.start()
     look_up(step, listed({"id": ROOM_ID, "name": "room", "status": "in_progress"}))
-    effects = step.on_event(room_hook("conference.participant.left"))
+    effects = leave(step)
     assert effects == [Done({"DialCallStatus": "completed"})]
 
 
@@ -371,7 +390,7 @@ def test_time_limit_leaves_the_room() -> None:
             {"call_control_id": CALL, "command_id": "id-2"},
         )
     ]
-    effects = step.on_event(room_hook("conference.participant.left"))
+    effects = step.on_event(room_hook("conference.participant.left"))  # asked for: no wait
     assert effects == [CancelTimer("time-limit"), Done({"DialCallStatus": "completed"})]
 
 
@@ -425,7 +444,7 @@ def test_creator_wait_document_when_not_started() -> None:
     assert created(step) == [
         RunDocument("wait", "https://app.example.com/wait", "POST", repeat=True)
     ]
-    effects = step.on_event(room_hook("conference.participant.left"))
+    effects = leave(step)
     assert effects == [StopDocument("wait"), Done({"DialCallStatus": "completed"})]
 
 
@@ -518,7 +537,7 @@ def test_recording_callback_and_watch() -> None:
     step.start()
     look_up(step, [])
     created(step)
-    effects = step.on_event(room_hook("conference.participant.left"))
+    effects = leave(step)
     assert (
         Watch(
             "conference.recording.saved",
@@ -561,7 +580,7 @@ def test_recording_callback_and_watch() -> None:
             },
         )
     ]
-    effects = step.on_event(room_hook("conference.participant.left"))
+    effects = leave(step)
     assert not any(isinstance(e, Watch) for e in effects)
 
 
@@ -573,5 +592,5 @@ def test_joiner_does_not_watch_the_rooms_recording() -> None:
     step.start()
     effects = look_up(step, listed({"id": ROOM_ID, "name": "room", "status": "in_progress"}))
     assert [c.action for c in sends(effects)] == ["join"]  # the room is recorded by its creator
-    effects = step.on_event(room_hook("conference.participant.left"))
+    effects = leave(step)
     assert not any(isinstance(e, Watch) for e in effects)

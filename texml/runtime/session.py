@@ -118,12 +118,14 @@ class CallSession:
     answering: bool = False
     hung_up: bool = False
     ending: bool = False  # a verb ended the call (or the document ran out): waiting for call.hangup
+    caller_gone: bool = False  # a step saw the caller hang up before call.hangup arrived
     over: bool = False
     started_at: float = 0.0
     answered_at: float | None = None
     ended_at: float | None = None
     end_status: str | None = None
     error: bool = False  # went through the application-error path
+    error_code: str | None = None  # why (Twilio's codes, see texml.runtime.errors)
     hangup_cause: str | None = None
     hangup_source: str | None = None
 
@@ -314,9 +316,12 @@ class CallSession:
     def _after(self, done: Done, now: float) -> list[Effect]:
         """A verb is over: request its action, or go on with the next verb."""
         self.variables.update(done.params)
+        if done.outcome == "hangup":
+            self.caller_gone = True  # e.g. call.dequeued (hangup) comes before call.hangup
         if done.end:
             self.ending = True
-            self.final_status = _END_STATUS.get(done.outcome, self.final_status)
+            if not self.answered:  # a <Reject>, or a failure before the answer
+                self.final_status = _END_STATUS.get(done.outcome, self.final_status)
             effects: list[Effect] = []
             if done.action is not None:  # requested for what it records; its reply is not run
                 effects += self._fetch(done.action.url, done.action.method, dict(done.params), "final", now)
@@ -386,8 +391,14 @@ class CallSession:
         return effects
 
     def _nested_after(self, run: _Nested, done: Done, now: float) -> list[Effect]:
-        if done.end:  # <Hangup> in a whisper: the callee declined
+        if self.hung_up or self.caller_gone or (done.end and done.outcome == "hangup"):
+            self.nested.pop(run.name, None)  # the call (or leg) is gone: the step sees that itself
+            return []
+        if done.end:  # <Hangup> in the document: a whisper's callee declined
             return self._nested_over(run, now, hangup=True)
+        if run.verbs[run.pc].TAG == "Leave":
+            self.nested.pop(run.name, None)  # out of the queue: the wait document is over
+            return []
         if done.action is not None:
             return self._nested_fetch(run, done.action.url, done.action.method, dict(done.params), now)
         run.pc += 1
@@ -455,6 +466,7 @@ class CallSession:
                            traced: bool = False) -> list[Effect]:  # fmt: skip
         """Tell the caller, then hang up: the document becomes <Say>...</Say><Hangup/>."""
         self.error = True
+        self.error_code = self.error_code or code
         self.ending = False
         self.pending = None
         self.verbs = (Say(text=APPLICATION_ERROR), Hangup())
@@ -485,7 +497,7 @@ class CallSession:
         return params
 
     def _call_status(self) -> str:
-        if self.hung_up:
+        if self.hung_up or self.caller_gone:
             return self.end_status or "completed"
         return "in-progress" if self.answered else "ringing"
 
@@ -509,8 +521,8 @@ class CallSession:
                 params["HangupCause"] = self.hangup_cause
             if self.hangup_source:
                 params["HangupSource"] = self.hangup_source
-            if self.error:
-                params["ErrorCode"] = "11200"
+            if self.error and self.error_code and self.error_code.isdigit():
+                params["ErrorCode"] = self.error_code
         return self._callback(url, self.config.status_callback_method, params, resolve=False)
 
     def _callback(self, url: str, method: Method, params: dict[str, str], *,

@@ -56,7 +56,7 @@ def fetch_http(client: httpx.Client, url: str, method: str, params: Mapping[str,
     """GET with the parameters in the query string, or POST them form-encoded."""
     try:
         request = (
-            client.build_request("GET", url, params=dict(params), headers=headers)
+            client.build_request("GET", with_query(url, params), headers=headers)
             if method == "GET"
             else client.build_request("POST", url, data=dict(params), headers=headers)
         )
@@ -74,6 +74,11 @@ def fetch_http(client: httpx.Client, url: str, method: str, params: Mapping[str,
         return Reply(None, None, b"", "timed out")
     except httpx.HTTPError as exc:
         return Reply(None, None, b"", str(exc) or type(exc).__name__)
+
+
+def with_query(url: str, params: Mapping[str, str]) -> httpx.URL:
+    """`url` with `params` added to the query it already has (GET requests keep both)."""
+    return httpx.URL(url).copy_merge_params(dict(params))
 
 
 def http_client() -> httpx.Client:

@@ -81,16 +81,24 @@ def runtime_figures() -> dict[str, float]:
                                      "payload": {"call_control_id": "v3:bench"}}}, 0.0)  # fmt: skip
         return session
 
+    # What Telnyx sends for each <Say>: speech started, then ended (which starts the next).
     envelopes = [
-        {"data": {"event_type": "call.speak.ended", "id": f"ev-{i}",
+        {"data": {"event_type": f"call.speak.{kind}", "id": f"ev-{i}-{kind}",
                   "payload": {"call_control_id": "v3:bench", "status": "completed"}}}
-        for i in range(199)
+        for i in range(199) for kind in ("started", "ended")
     ]  # fmt: skip
 
-    def run_events() -> None:
+    def run_events() -> int:
         session = fresh()
+        speaks = 0
         for i, envelope in enumerate(envelopes):
-            session.on_webhook(envelope, float(i))
+            for effect in session.on_webhook(envelope, float(i)):
+                speaks += getattr(getattr(effect, "command", None), "action", None) == "speak"
+        return speaks
+
+    # Each `ended` must start the next <Say>, or the figure measures nothing.
+    if run_events() != 199:
+        raise SystemExit("runtime benchmark: the events did not advance the document")
 
     setup_us = best_us(fresh, number=20, repeat=5)
     total_us = best_us(run_events, number=20, repeat=5)

@@ -20,7 +20,6 @@ Decisions where the platform documents nothing (written in the README too):
 from __future__ import annotations
 
 import dataclasses
-import itertools
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -145,8 +144,8 @@ class CallSession:
     nested: dict[str, _Nested] = field(default_factory=dict)
 
     # Callbacks and bookkeeping.
-    tokens: itertools.count = field(default_factory=lambda: itertools.count(1))
-    sequence: itertools.count = field(default_factory=itertools.count)
+    last_token: int = 0  # tokens tie replies and timers to the step that asked for them
+    sequence: int = 0  # SequenceNumber of the next status callback
     watches: list[Watch] = field(default_factory=list)
     variables: dict[str, str] = field(default_factory=dict)
     seen_events: list[str] = field(default_factory=list)
@@ -265,7 +264,7 @@ class CallSession:
                 break  # the verb starts on call.answered
             if verb.TAG in _MEDIA_VERBS:
                 self.idle_fetches = 0
-            self.step_token = next(self.tokens)
+            self.step_token = self._token()
             self.step = compile_verb(verb, self._context())
             effects += self._perform(self.step.start(), now)
         return effects
@@ -354,7 +353,7 @@ class CallSession:
         if run.target != self.call_control_id:
             params["CallSid"] = params["CallSidLegacy"] = run.target
             params["ParentCallSid"] = self.call_control_id
-        run.fetch_token = next(self.tokens)
+        run.fetch_token = self._token()
         run.document_url = url
         return [
             Trace("fetch", {"url": url, "method": method, "params": params, "document": run.name}),
@@ -383,7 +382,7 @@ class CallSession:
                 if run.repeat:  # hold music: fetched and played again until stopped
                     return effects + self._nested_fetch(run, run.url, run.method, {}, now)
                 return effects + self._nested_over(run, now)
-            run.step_token = next(self.tokens)
+            run.step_token = self._token()
             ctx = dataclasses.replace(self._context(), call_control_id=run.target,
                                       document_url=run.document_url, answered=True)  # fmt: skip
             run.step = compile_verb(run.verbs[run.pc], ctx)
@@ -442,7 +441,7 @@ class CallSession:
                     now,
                 )
         params = self._params(extra)
-        self.fetch_token = next(self.tokens)
+        self.fetch_token = self._token()
         self.pending = _Fetch(url, method, params, purpose)
         return [
             Trace("fetch", {"url": url, "method": method, "params": params}),
@@ -512,7 +511,7 @@ class CallSession:
         params = self._params({
             "CallStatus": status,
             "CallbackSource": "call-progress-events",
-            "SequenceNumber": str(next(self.sequence)),
+            "SequenceNumber": str(self._next_sequence()),
             "Timestamp": _iso(now),
             "CallDuration": str(self._duration(now)),
         })  # fmt: skip
@@ -544,7 +543,7 @@ class CallSession:
     def _hang_up(self, status: str) -> list[Effect]:
         self.ending = True
         self.final_status = self.final_status or status
-        self.step_token = next(self.tokens)
+        self.step_token = self._token()
         return self._send(self._context().command("hangup"), self.step_token)
 
     def _maybe_over(self, now: float) -> list[Effect]:
@@ -585,6 +584,14 @@ class CallSession:
                               "body": dict(command.body)}),
             SendCommand(command, target, token),
         ]  # fmt: skip
+
+    def _token(self) -> int:
+        self.last_token += 1
+        return self.last_token
+
+    def _next_sequence(self) -> int:
+        self.sequence += 1
+        return self.sequence - 1
 
     def _render(self, text: str) -> str:
         """Fill `{{Var}}` placeholders (`<HttpRequest>`) from the call's parameters."""

@@ -321,12 +321,10 @@ class CallSession:
             self.ending = True
             if not self.answered:  # a <Reject>, or a failure before the answer
                 self.final_status = _END_STATUS.get(done.outcome, self.final_status)
-            effects: list[Effect] = []
-            if done.action is not None:  # requested for what it records; its reply is not run
-                effects += self._fetch(done.action.url, done.action.method, dict(done.params), "final", now)
-            if not self.hung_up and not self.answered and done.outcome in ("busy", "no-answer"):
-                return effects  # a <Reject>: Telnyx reports call.hangup
-            return effects
+            if done.action is None:
+                return []  # call.hangup will follow (or has come)
+            # Requested for what it records; what it returns is not run.
+            return self._fetch(done.action.url, done.action.method, dict(done.params), "final", now)
         if done.action is not None:
             return self._fetch(done.action.url, done.action.method, dict(done.params), "document", now)
         self.pc += 1

@@ -4,14 +4,23 @@ Run from the repository root: `python benchmarks/run.py`. Each figure is the bes
 timed repeats (the least disturbed by whatever else the machine is doing), in microseconds per
 operation unless its name says otherwise. Targets live in the issues and the README, not here:
 this script measures and prints, it never fails.
+
+The `serve_*` figures come from whole calls: `texml serve` (SQLite store) and `texml sim` in
+separate processes on loopback (see `serve_figures`), then the same calls against a bare
+FastAPI relay (`benchmarks/bare_relay.py`) in the same run.
 """
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
 import sys
+import tempfile
+import time
 import timeit
 from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -119,6 +128,181 @@ def dryrun_figures() -> dict[str, float]:
     return {"dryrun_calls_per_s": round(1e6 / per_call_us, 1)}
 
 
+# --- texml serve, end to end ------------------------------------------------------------------
+
+SERVE_CALLS = 32  # calls at once, for the throughput: enough to keep every process busy
+SERVE_LIGHT_CALLS = 4  # calls at once, for the latency: well under what saturates
+SERVE_REPEATS = 3  # throughput rounds; the best counts
+SERVE_SAYS = 20  # <Say>s per call: each is a speak command and two webhooks
+SERVE_SPEED = 100.0  # the simulator's clock: a second of speech takes 10 ms
+SERVE_TIMEOUT = 60.0  # seconds for one round of calls
+
+
+def _free_port() -> int:
+    import socket
+
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+class _Processes:
+    """Subprocesses of one measurement, each logging to a file; all ended on exit."""
+
+    def __init__(self, tmp: Path) -> None:
+        self.tmp = tmp
+        self.running: list[tuple[subprocess.Popen[str], Path]] = []
+
+    def start(self, name: str, argv: list[str], *, stdout: int = subprocess.DEVNULL
+              ) -> subprocess.Popen[str]:  # fmt: skip
+        env = {k: v for k, v in os.environ.items() if not k.startswith("TEXML_")}
+        env.update(PYTHONPATH=str(ROOT), PYTHONUNBUFFERED="1")
+        log = self.tmp / f"{name}.log"
+        with open(log, "w") as err:
+            process = subprocess.Popen([sys.executable, *argv], stdout=stdout, stderr=err,
+                                       text=True, cwd=ROOT, env=env)  # fmt: skip
+        self.running.append((process, log))
+        return process
+
+    def logs(self) -> str:
+        return "\n".join(f"--- {log.name}\n{log.read_text()[-3000:]}" for _, log in self.running)
+
+    def __enter__(self) -> _Processes:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        for process, _ in reversed(self.running):
+            process.terminate()
+        for process, _ in self.running:
+            try:
+                process.wait(timeout=10)
+            except subprocess.TimeoutExpired:
+                process.kill()
+                process.wait()
+            if process.stdout is not None:
+                process.stdout.close()
+
+
+def _wait(check: Callable[[], bool], timeout: float, what: str, procs: _Processes) -> None:
+    import httpx
+
+    deadline = time.monotonic() + timeout
+    while True:
+        try:
+            if check():
+                return
+        except httpx.HTTPError:
+            pass
+        if time.monotonic() > deadline:
+            raise SystemExit(f"serve benchmark: timed out waiting for {what}\n{procs.logs()}")
+        time.sleep(0.05)
+
+
+def _round_of_calls(procs: _Processes, start_app: Callable[[int, str, str], str]
+                    ) -> tuple[dict, dict]:  # fmt: skip
+    """`texml sim` and an app (started by `start_app(port, api_base, public_key)`, returning
+    its health URL); a warm-up, SERVE_LIGHT_CALLS calls at once, then SERVE_CALLS calls at
+    once (SERVE_REPEATS times): the simulator's stats of the light round and the best busy one."""
+    import httpx
+
+    port, sim_port = _free_port(), _free_port()
+    sim = procs.start(f"sim-{sim_port}", [
+        "-m", "texml.sim.serve", "--port", str(sim_port), "--speed", str(SERVE_SPEED),
+        "--parallel", str(SERVE_CALLS), "--webhook-url", f"http://127.0.0.1:{port}/webhooks",
+    ], stdout=subprocess.PIPE)  # fmt: skip
+    assert sim.stdout is not None
+    public_key = sim.stdout.readline().removeprefix("public key: ").strip()
+    base = f"http://127.0.0.1:{sim_port}"
+    health = start_app(port, f"{base}/v2", public_key)
+    _wait(lambda: httpx.get(f"{base}/sim/stats", timeout=1).status_code == 200, 20,
+          "texml sim", procs)  # fmt: skip
+    _wait(lambda: httpx.get(health, timeout=1).status_code < 500, 20, "the app", procs)
+
+    def calls(n: int) -> None:
+        with httpx.Client(timeout=10) as client, ThreadPoolExecutor(16) as pool:
+            ids = set(pool.map(lambda _: client.post(f"{base}/sim/calls", json={}).json()[
+                "call_control_id"], range(n)))  # fmt: skip
+
+            def ended() -> bool:
+                listed = client.get(f"{base}/sim/calls").json()["calls"]
+                return all(c["status"] == "hangup" for c in listed if c["call_control_id"] in ids)
+
+            _wait(ended, SERVE_TIMEOUT, f"{n} calls to end", procs)
+
+    def measured(n: int) -> dict:
+        httpx.delete(f"{base}/sim/stats")
+        calls(n)
+        stats = httpx.get(f"{base}/sim/stats").json()
+        executed = stats["counts"].get("executed", 0)
+        if executed != n * (SERVE_SAYS + 2):  # answer, the speaks, hang-up: the work was done
+            raise SystemExit(f"serve benchmark: {executed} commands ran, expected "
+                             f"{n * (SERVE_SAYS + 2)}\n{procs.logs()}")  # fmt: skip
+        return dict(stats)
+
+    calls(5)  # warm-up: imports, connections, the database
+    light = measured(SERVE_LIGHT_CALLS)
+    # The best of a few rounds, as for the other figures: the least disturbed by the machine.
+    busy = max((measured(SERVE_CALLS) for _ in range(SERVE_REPEATS)),
+               key=lambda stats: stats["deliveries_per_s"] or 0.0)  # fmt: skip
+    return light, busy
+
+
+def serve_figures() -> dict[str, float]:
+    """Webhooks through `texml serve` (SQLite store): inbound calls, each a document of
+    SERVE_SAYS `<Say>`s, against `texml sim` (SERVE_SPEED times the wall clock) in another
+    process on loopback.
+
+    - `serve_webhooks_per_s`: SERVE_CALLS calls at once (saturation): webhooks delivered per
+      second, from the first delivery to the last (the best of SERVE_REPEATS rounds).
+    - `serve_p50_ms`, `serve_p99_ms`: SERVE_LIGHT_CALLS calls at once (light load, so queueing
+      does not swamp the figure): "webhook received -> command sent" as the simulator sees it,
+      from sending a webhook to receiving the next command for that call (both loopback hops
+      included). `*_saturated_ms`: the same under the throughput round's load.
+    - `serve_ratio_bare`: the throughput over that of a bare FastAPI app relaying one command
+      per webhook (`benchmarks/bare_relay.py`), measured the same way in the same run; `bare_*`
+      are its own figures."""
+    says = "".join(f"<Say>Prompt number {i}</Say>" for i in range(SERVE_SAYS))
+    with tempfile.TemporaryDirectory(prefix="texml-bench-") as name:
+        tmp = Path(name)
+        (tmp / "bench.xml").write_text(f"<Response>{says}</Response>")
+        with _Processes(tmp) as procs:
+            docs_port = _free_port()
+            procs.start("documents", ["-m", "http.server", str(docs_port), "--bind", "127.0.0.1",
+                                      "--directory", str(tmp)])  # fmt: skip
+
+            def serve(port: int, api_base: str, public_key: str) -> str:
+                procs.start(f"serve-{port}", [
+                    "-m", "texml.serve.serve", "--port", str(port), "--api-base", api_base,
+                    "--public-key", public_key, "--store", f"sqlite:///{tmp / 'bench.db'}",
+                    "--connection-id", "sim-connection", "--api-key", "KEY_BENCH",
+                    "--voice-url", f"http://127.0.0.1:{docs_port}/bench.xml",
+                    "--voice-method", "GET", "--log-level", "warning",
+                ])  # fmt: skip
+                return f"http://127.0.0.1:{port}/healthz"
+
+            def bare(port: int, api_base: str, public_key: str) -> str:
+                procs.start(f"bare-{port}", [
+                    str(ROOT / "benchmarks" / "bare_relay.py"), "--port", str(port),
+                    "--api-base", api_base, "--says", str(SERVE_SAYS),
+                ])  # fmt: skip
+                return f"http://127.0.0.1:{port}/docs-none"  # any reply means it listens
+
+            served_light, served = _round_of_calls(procs, serve)
+            relayed_light, relayed = _round_of_calls(procs, bare)
+    rate, bare_rate = served["deliveries_per_s"], relayed["deliveries_per_s"]
+    return {
+        "serve_webhooks_per_s": rate,
+        "serve_p50_ms": served_light["reaction_ms"]["p50"],
+        "serve_p99_ms": served_light["reaction_ms"]["p99"],
+        "serve_ratio_bare": round(rate / bare_rate, 2),
+        "serve_p50_saturated_ms": served["reaction_ms"]["p50"],
+        "serve_p99_saturated_ms": served["reaction_ms"]["p99"],
+        "bare_webhooks_per_s": bare_rate,
+        "bare_p50_ms": relayed_light["reaction_ms"]["p50"],
+        "bare_p99_ms": relayed_light["reaction_ms"]["p99"],
+    }
+
+
 def main() -> None:
     source = REFERENCE_IVR.read_bytes()
     figures: dict[str, object] = {"reference_bytes": len(source)}
@@ -126,6 +310,7 @@ def main() -> None:
     figures.update(compile_figures(source))
     figures.update(runtime_figures())
     figures.update(dryrun_figures())
+    figures.update(serve_figures())
     print(json.dumps(figures))
 
 

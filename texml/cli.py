@@ -23,6 +23,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         from texml.sim.serve import main as serve
 
         return serve(argv[1:])
+    if argv[:1] == ["serve"]:
+        from texml.serve.serve import main as serve_texml
+
+        return serve_texml(argv[1:])
     parser = _build_parser()
     args = parser.parse_args(argv)
     try:
@@ -99,7 +103,9 @@ def _build_parser() -> argparse.ArgumentParser:
     run.add_argument("--format", choices=("text", "jsonl"), default="text")
     run.set_defaults(run=_run)
 
-    # Listed for --help; `main` hands its arguments to the simulator server before parsing.
+    # Listed for --help; `main` hands their arguments to the servers before parsing.
+    commands.add_parser("serve", help="run the production TeXML endpoint (texml serve --help)",
+                        add_help=False)  # fmt: skip
     commands.add_parser("sim", help="run the Call Control simulator as a local server "
                         "(texml sim --help)", add_help=False)  # fmt: skip
     return parser

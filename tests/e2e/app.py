@@ -69,6 +69,7 @@ class _Server(ThreadingHTTPServer):
     daemon_threads = True  # a handler still sleeping never holds up the test run
     allow_reuse_address = True
     block_on_close = False
+    request_queue_size = 128  # socketserver's 5 resets connections when many arrive at once
 
 
 class TestApp:

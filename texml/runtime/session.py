@@ -15,23 +15,36 @@ Decisions where the platform documents nothing (written in the README too):
   caller hears "An application error has occurred." and the call is hung up.
 - More than `MAX_IDLE_FETCHES` documents in a row without a verb that plays, gathers or
   connects is a redirect loop: the application-error path.
+- An outbound call (the REST API, `start_outbound`) runs its first document when the far end
+  answers; with machine detection, once the detection has a verdict (`AnsweredBy`).
+- Webhooks can come out of order. A speech's or playback's `ended` that comes before its
+  `started` is held until that `started` comes (one that happened earlier), and given to the
+  verb after it; an `ended` no `started` claims (audio stopped before it played) is dropped,
+  which is what the verbs did with it anyway.
+- A live redirect (`on_redirect`, `on_inline`) abandons the running verb: its timers are
+  cancelled and what it plays, gathers or records is stopped (a `<Dial>`'s legs are hung up);
+  the new document runs at once.
 """
 
 from __future__ import annotations
 
+import base64
+import binascii
 import dataclasses
+import json
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from typing import Any
 from urllib.parse import urljoin
 
 from compiler import (
-    Action, CallContext, Callback, CommandFailed, CommandResult, DocumentDone, Done, HttpCall,
-    HttpResult, RunDocument, Send, SetTimer, Step, StopDocument, TimerFired, Watch, Webhook,
-    compile_verb,
+    Action, CallContext, Callback, Command, CommandFailed, CommandResult, DocumentDone, Done,
+    HttpCall, HttpResult, RunDocument, Send, SetTimer, Step, StopDocument, TimerFired, Watch,
+    Webhook, compile_verb,
 )  # fmt: skip
 from compiler import CancelTimer as StepCancelTimer
 from compiler import Effect as StepEffect
+from compiler.legs import AMD_EVENTS, answered_by
 from texml.parser import DEFAULT_MAX_BYTES, parse
 from texml.runtime.effects import (
     CallOver, CancelTimer, Effect, FetchDocument, MakeHttpRequest, Method, PostCallback,
@@ -54,6 +67,11 @@ _SEEN_EVENTS = 512  # webhook ids remembered to drop duplicates
 # answered or billed), <Pause> (which delays the answer, as in TwiML), and the ones that only
 # talk to the application.
 _BEFORE_ANSWER = frozenset({"Reject", "Pause", "Redirect", "HttpRequest"})
+_MEDIA_STARTED = {"call.speak.started": "speak", "call.playback.started": "playback"}
+_MEDIA_ENDED = {"call.speak.ended": "speak", "call.playback.ended": "playback"}
+_HELD = 16  # early `ended` webhooks kept waiting for their `started`
+AMD_TIMER = "amd"  # session timer: machine detection gave no verdict in time
+AMD_GRACE_SECONDS = 5.0  # beyond the detection's own time limit
 
 
 @dataclass(frozen=True)
@@ -110,7 +128,11 @@ class CallSession:
     to: str
     client_state: str
     direction: str = "inbound"
-    new_id: Any = None  # () -> str; fresh ids for commands (a uuid4 factory by default)
+    # () -> str: fresh ids for commands. By default `next_id`: the call id and a counter kept in
+    # the session, so that an input handled again from the same stored state (after a crash, or
+    # a webhook delivered twice) sends the same command ids, which Call Control ignores.
+    new_id: Any = None
+    ids_issued: int = 0
 
     # What the call is doing.
     answered: bool = False
@@ -127,6 +149,13 @@ class CallSession:
     error_code: str | None = None  # why (Twilio's codes, see texml.runtime.errors)
     hangup_cause: str | None = None
     hangup_source: str | None = None
+
+    # An outbound call (REST API): placed by `start_outbound`, first document on answer.
+    dial_token: int = 0  # the token of the dial command while its reply is awaited
+    document_on_answer: bool = False  # the first document runs when the far end answers
+    inline_texml: str | None = None  # that first document, given inline (REST `Texml`)
+    amd_wait: str | None = None  # machine detection to wait for first: "detect" | "greeting_end"
+    answered_by: str | None = None  # its verdict (`AnsweredBy`)
 
     # The document and the verb running in it.
     verbs: tuple[Verb, ...] = ()
@@ -147,14 +176,20 @@ class CallSession:
     last_token: int = 0  # tokens tie replies and timers to the step that asked for them
     sequence: int = 0  # SequenceNumber of the next status callback
     watches: list[Watch] = field(default_factory=list)
+    timers: set[str] = field(default_factory=set)  # StartTimer names not yet fired or cancelled
     variables: dict[str, str] = field(default_factory=dict)
     seen_events: list[str] = field(default_factory=list)
+    media_open: dict[str, int] = field(default_factory=dict)  # "leg media": started, not ended
+    held: list[dict[str, Any]] = field(default_factory=list)  # `ended` before its `started`
 
     def __post_init__(self) -> None:
         if self.new_id is None:
-            import uuid
+            self.new_id = self.next_id
 
-            self.new_id = lambda: str(uuid.uuid4())
+    def next_id(self) -> str:
+        """A command id: the call's id and a counter stored with the session (deterministic)."""
+        self.ids_issued += 1
+        return f"{self.call_control_id}-{self.ids_issued}"
 
     # --- inputs ------------------------------------------------------------------------------
 
@@ -165,6 +200,66 @@ class CallSession:
         effects += self._fetch(self.config.voice_url, self.config.voice_method, {}, "document", now)
         return effects
 
+    def start_outbound(self, now: float, *, dial: Mapping[str, Any] | None = None,
+                       texml: str | None = None, amd: str | None = None,
+                       amd_timeout: float = 30.0) -> list[Effect]:  # fmt: skip
+        """Place an outbound call (the REST API): a `POST /calls` for `to` from `from_`.
+
+        `dial` adds fields to the dial command (timeout, machine detection...). The first
+        document (`config.voice_url`, or `texml` given inline) runs when the far end answers; with
+        `amd` ("detect" or "greeting_end", the dial's detection), once the detection has a verdict
+        or `amd_timeout` seconds have passed. The reply to the dial names the call: from then
+        on `call_control_id` is Call Control's id and `client_state` names it."""
+        self.started_at = now
+        self.direction = "outbound-api"
+        self.document_on_answer = True
+        self.inline_texml = texml
+        self.amd_wait = amd
+        body = {"connection_id": self.connection_id, "to": self.to, "from": self.from_,
+                **(dial or {}), "client_state": self.client_state, "command_id": self.new_id()}  # fmt: skip
+        self.dial_token = self._token()
+        effects = self._send(Command("POST", "/calls", body), self.dial_token)
+        if amd:
+            effects.append(StartTimer(AMD_TIMER, now + amd_timeout + AMD_GRACE_SECONDS))
+        return effects
+
+    def on_redirect(self, url: str, method: Method, now: float) -> list[Effect]:
+        """The application moves the call to the document at `url` (REST `Url`): the running
+        verb is abandoned and the new document is fetched and run."""
+        if not self.live:
+            return []
+        if self.document_on_answer:  # not answered yet: it runs on answer instead
+            self.inline_texml = None
+            self.config = dataclasses.replace(self.config, voice_url=url, voice_method=method)
+            return []
+        effects = self._abandon()
+        self.fallback_tried = False
+        return effects + self._fetch(url, method, {}, "document", now)
+
+    def on_inline(self, texml: str, now: float) -> list[Effect]:
+        """The application replaces the running document with `texml` (REST `Texml`)."""
+        if not self.live:
+            return []
+        if self.document_on_answer:
+            self.inline_texml = texml
+            return []
+        return self._abandon() + self._run_inline(texml, now)
+
+    def on_hangup_request(self, now: float) -> list[Effect]:
+        """The application ends the call (REST `Status=completed`). The running verb sees the
+        hang-up as it would see the caller's."""
+        if not self.live or self.dial_token:
+            return []
+        self.ending = True
+        if self.answered:
+            self.final_status = self.final_status or "completed"
+        return self._send(self._context().command("hangup"), 0)
+
+    @property
+    def live(self) -> bool:
+        """Whether the call can still be redirected or hung up."""
+        return not (self.over or self.hung_up or self.ending or self.caller_gone)
+
     def on_webhook(self, envelope: Mapping[str, Any], now: float) -> list[Effect]:
         """A Call Control webhook for this call or one of its legs."""
         event = Webhook.from_json(envelope)
@@ -173,12 +268,34 @@ class CallSession:
                 return []  # Telnyx delivers at least once: a duplicate changes nothing
             self.seen_events.append(event.id)
             del self.seen_events[:-_SEEN_EVENTS]
+        if event.event_type in _MEDIA_ENDED and self._early(event):
+            self.held.append(dict(envelope))
+            del self.held[:-_HELD]
+            return [Trace("webhook", {"event_type": event.event_type, "leg": event.leg})]
+        effects = self._event(event, now)
+        if event.event_type in _MEDIA_STARTED:
+            for held in self._released_by(event):
+                effects += self._event(Webhook.from_json(held), now)
+        return effects
+
+    def _event(self, event: Webhook, now: float) -> list[Effect]:
         effects: list[Effect] = [Trace("webhook", {"event_type": event.event_type, "leg": event.leg})]
         effects += self._watched(event)
         ours = event.leg in (None, self.call_control_id)
+        if ours and self.amd_wait and event.event_type in AMD_EVENTS:
+            verdict = answered_by(event.event_type, event.payload.get("result"),
+                                  message_end=self.amd_wait == "greeting_end")  # fmt: skip
+            if verdict is not None:
+                self.answered_by, self.amd_wait = verdict, None
+                effects.append(CancelTimer(AMD_TIMER))
+                if self.answered and self.document_on_answer:
+                    effects += self._first_document(now)
+            return effects
         if ours and event.event_type == "call.answered" and not self.answered:
             self.answered, self.answering, self.answered_at = True, False, now
             effects += self._status("answered", now)
+            if self.document_on_answer:
+                return effects if self.amd_wait else effects + self._first_document(now)
             if self.step is None and self.pending is None and not self.over:
                 effects += self._advance(now)
             return effects
@@ -194,6 +311,14 @@ class CallSession:
         return effects + self._maybe_over(now)
 
     def on_timer(self, name: str, now: float) -> list[Effect]:
+        if name == AMD_TIMER:
+            if not self.amd_wait:
+                return []
+            self.answered_by, self.amd_wait = "unknown", None
+            if self.answered and self.document_on_answer and not self.hung_up:
+                return self._first_document(now)
+            return []
+        self.timers.discard(name)
         token, _, step_timer = name.partition(":")
         return self._route(int(token[1:]) if token[1:].isdigit() else -1, TimerFired(step_timer), now)
 
@@ -207,11 +332,16 @@ class CallSession:
         return []  # the step that asked for it is gone
 
     def on_command_reply(self, token: int, command: Any, status: int, data: Any, now: float,
-                         detail: str = "") -> list[Effect]:  # fmt: skip
-        """The reply to a `SendCommand` (status None-free: the driver retried until it had one)."""
+                         detail: str = "", *, final: bool = False) -> list[Effect]:  # fmt: skip
+        """The reply to a `SendCommand`. A 408, 429 or 5xx is retried by the driver and changes
+        nothing, unless `final`: the driver gave up (status 0: no reply at all), and the
+        command has failed."""
+        retried = status in (408, 429) or status >= 500 or status == 0
+        if token and token == self.dial_token:
+            return [] if retried and not final else self._dialled(status, data, detail, now)
         if 200 <= status < 300:
             event: Any = CommandResult(command, data)
-        elif status in (408, 429) or status >= 500:
+        elif retried and not final:
             return []  # the driver retries these; a final answer will come
         else:
             event = CommandFailed(command, status, detail)
@@ -246,6 +376,108 @@ class CallSession:
         if self.hung_up:
             return effects + self._maybe_over(now)
         return effects + self._advance(now)
+
+    # --- media events out of order -----------------------------------------------------------
+
+    def _early(self, event: Webhook) -> bool:
+        """Whether a media `ended` came before its `started` (and is held): no `started` of its
+        kind is open on its leg. Failures and hang-ups are never held: they have no `started`."""
+        key = f"{event.leg} {_MEDIA_ENDED[event.event_type]}"
+        if self.media_open.get(key, 0) > 0:
+            self.media_open[key] -= 1
+            return False
+        return event.payload.get("status") in ("completed", "cancelled") and event.occurred_at is not None
+
+    def _released_by(self, started: Webhook) -> list[dict[str, Any]]:
+        """The held `ended` of the audio this `started` began (one that happened after it)."""
+        key = f"{started.leg} {_MEDIA_STARTED[started.event_type]}"
+        self.media_open[key] = self.media_open.get(key, 0) + 1
+        began = _when(started.occurred_at)
+        for n, envelope in enumerate(self.held):
+            ended = Webhook.from_json(envelope)
+            if (_MEDIA_ENDED[ended.event_type] == _MEDIA_STARTED[started.event_type]
+                    and ended.leg == started.leg and began is not None
+                    and (_when(ended.occurred_at) or began) > began):  # fmt: skip
+                del self.held[n]
+                self.media_open[key] -= 1
+                return [envelope]
+        return []
+
+    # --- outbound calls and live changes -----------------------------------------------------
+
+    def _dialled(self, status: int, data: Any, detail: str, now: float) -> list[Effect]:
+        """The reply to the outbound call's dial: the call's id, or the call failed."""
+        self.dial_token = 0
+        new_id = data.get("call_control_id") if isinstance(data, Mapping) else None
+        if 200 <= status < 300 and isinstance(new_id, str) and new_id:
+            old, self.call_control_id = self.call_control_id, new_id
+            self.client_state = _renamed_client_state(self.client_state, old, new_id)
+            return [Trace("dialled", {"call": new_id}), *self._status("initiated", now),
+                    *self._status("ringing", now)]  # fmt: skip
+        self.hung_up, self.ended_at, self.final_status = True, now, "failed"
+        self.document_on_answer = False
+        reason = detail or (f"HTTP {status}" if status else "no reply")
+        effects: list[Effect] = [Trace("diagnostic", {
+            "severity": "error", "code": "dial-failed", "message": f"the call could not be placed: {reason}",
+        })]  # fmt: skip
+        return effects + self._maybe_over(now)
+
+    def _first_document(self, now: float) -> list[Effect]:
+        """An outbound call was answered: run its first document."""
+        self.document_on_answer = False
+        if self.inline_texml is not None:
+            text, self.inline_texml = self.inline_texml, None
+            return self._run_inline(text, now)
+        extra = {"AnsweredBy": self.answered_by} if self.answered_by else {}
+        return self._fetch(self.config.voice_url, self.config.voice_method, extra, "document", now)
+
+    def _run_inline(self, text: str, now: float) -> list[Effect]:
+        """Run a document given as text (REST `Texml`): no fetch, relative URLs resolve against
+        the current document's."""
+        doc = parse(text, filename="<Texml>", max_bytes=self.config.max_document_bytes)
+        effects: list[Effect] = [Trace("diagnostic", _diag(d)) for d in doc.diagnostics]
+        if not doc.ok:
+            message = doc.errors[0].message if doc.errors else "the document is too large"
+            return effects + self._application_error(
+                "12100", f"the inline document is not valid TeXML: {message}", now)  # fmt: skip
+        self.verbs, self.pc = doc.verbs, 0
+        self.idle_fetches = 0
+        return effects + self._advance(now)
+
+    def _abandon(self) -> list[Effect]:
+        """Leave the running verb at once (a live redirect): a document being fetched is not
+        run, the verb's timers are cancelled and what it plays, gathers, records or dials is
+        stopped. Late events of the old verb find no step that wants them."""
+        effects: list[Effect] = []
+        for name in list(self.nested):
+            effects += self._stop_nested(name)
+        self.pending, self.fetch_token = None, 0
+        step, self.step = self.step, None
+        if step is None:
+            return effects
+        prefix = f"t{self.step_token}:"
+        self.step_token = 0
+        for name in sorted(t for t in self.timers if t.startswith(prefix)):
+            self.timers.discard(name)
+            effects.append(CancelTimer(name))
+        ctx = self._context()
+        tag = step.verb.TAG
+        commands: list[Command] = []
+        if tag in ("Say", "Play", "Gather", "Dial"):  # prompts, ringback
+            commands.append(ctx.command("playback_stop", {"stop": "all"}))
+        if tag == "Gather":
+            commands.append(ctx.command("gather_stop"))
+        if tag == "Record":
+            commands.append(ctx.command("record_stop"))
+        if tag == "Enqueue":
+            commands.append(ctx.command("leave_queue"))
+        if tag == "Dial":
+            for leg in getattr(step, "legs", ()):
+                if leg.id and leg.live:
+                    commands.append(ctx.command("hangup", leg=leg.id))
+        for command in commands:  # token 0: their replies concern no step
+            effects += self._send(command, 0, command.leg)
+        return effects
 
     # --- running verbs -----------------------------------------------------------------------
 
@@ -284,8 +516,10 @@ class CallSession:
             if isinstance(effect, Send):
                 effects += self._send(effect.command, token, target)
             elif isinstance(effect, SetTimer):
+                self.timers.add(f"t{token}:{effect.name}")
                 effects.append(StartTimer(f"t{token}:{effect.name}", now + effect.seconds))
             elif isinstance(effect, StepCancelTimer):
+                self.timers.discard(f"t{token}:{effect.name}")
                 effects.append(CancelTimer(f"t{token}:{effect.name}"))
             elif isinstance(effect, HttpCall):
                 effects.append(MakeHttpRequest(
@@ -599,6 +833,29 @@ class CallSession:
 
 
 _END_STATUS = {"busy": "busy", "no-answer": "no-answer", "failed": "failed"}
+
+
+def _when(text: str | None) -> Any:
+    """A webhook's `occurred_at` as a datetime (None when missing or unreadable)."""
+    from datetime import UTC, datetime
+
+    try:
+        when = datetime.fromisoformat(text) if text else None
+    except ValueError:
+        return None
+    return when.replace(tzinfo=UTC) if when is not None and when.tzinfo is None else when
+
+
+def _renamed_client_state(client_state: str, old: str, new: str) -> str:
+    """`client_state` (Base64 JSON naming the call as `{"call": old}`) naming `new` instead."""
+    try:
+        state = json.loads(base64.b64decode(client_state, validate=True))
+    except (binascii.Error, ValueError):
+        return client_state
+    if not isinstance(state, dict) or state.get("call") != old:
+        return client_state
+    state["call"] = new
+    return base64.b64encode(json.dumps(state, separators=(",", ":")).encode()).decode()
 
 
 def _status_from_cause(cause: str | None, answered_at: float | None) -> str:

@@ -1,12 +1,22 @@
 """`texml sim`: the Call Control simulator as a local server.
 
     texml sim --port 8765 --webhook-url http://127.0.0.1:8000/webhooks [--webhook-url URL2 ...]
-              [--speed 10] [--host 127.0.0.1] [--dial NUMBER=OUTCOME ...]
+              [--speed 10] [--host 127.0.0.1] [--dial NUMBER=OUTCOME ...] [--parallel N]
+              [--faults duplicate=0.05,late=0.05,reorder=0.05,error5xx=0.05,slow=0.02]
+              [--seed N]
 
 The first line printed is `public key: <base64>`, the Ed25519 key its webhooks are signed with
 (give it to the interpreter as Telnyx's public key); then the server runs until interrupted.
 Point the telnyx SDK (or anything else) at `http://HOST:PORT/v2`; start calls with
 `POST /sim/calls` (see `texml.sim.server`).
+
+`--parallel N` lets up to N webhooks be in flight at once (in order within each call; 1, the
+default, sends them one at a time in the order of events). `--faults` injects faults on purpose,
+each with a probability: `duplicate` (a webhook delivered twice), `late` (held back
+`late_seconds`, 1 s, while later ones go out), `reorder` (swapped with the next of its call),
+`error5xx` (a command answered 503: half of the time after it ran, the reply lost) and `slow`
+(a command's reply comes `slow_seconds`, 0.7 s, late). `--seed` makes the fault draws and ids
+repeatable. `GET /sim/stats` counts what was injected, and the commands run per command id.
 """
 
 from __future__ import annotations
@@ -33,6 +43,13 @@ def _parser() -> argparse.ArgumentParser:
     parser.add_argument("--dial", action="append", default=[], metavar="NUMBER=OUTCOME",
                         help="how numbers dialled without link_to answer: answered, busy, "
                         "no-answer, failed or machine; NUMBER may be * (default answered)")  # fmt: skip
+    parser.add_argument("--parallel", type=int, default=1, metavar="N",
+                        help="webhooks in flight at once, in order within a call (1)")  # fmt: skip
+    parser.add_argument("--faults", default="", metavar="NAME=P,...",
+                        help="inject faults with these probabilities: duplicate, late, reorder, "
+                        "error5xx, slow (also late_seconds=, slow_seconds=)")  # fmt: skip
+    parser.add_argument("--seed", type=int, default=None,
+                        help="seed for fault draws and ids (random)")  # fmt: skip
     parser.add_argument("--connection-id", default="sim-connection", help=argparse.SUPPRESS)
     return parser
 
@@ -57,19 +74,29 @@ def main(argv: Sequence[str] | None = None) -> int:
     for url in args.webhook_url:
         if not url.startswith(("http://", "https://")):
             parser.error(f"--webhook-url {url!r}: give an http(s) URL")
+    if args.parallel < 1:
+        parser.error("--parallel must be at least 1")
+
+    from texml.sim.server import Faults, LiveSimulator, create_app
+
+    try:
+        faults = Faults.parse(args.faults)
+    except ValueError as exc:
+        parser.error(f"--faults: {exc}")
 
     import uvicorn
-
-    from texml.sim.server import LiveSimulator, create_app
 
     host = f"[{args.host}]" if ":" in args.host else args.host
     live = LiveSimulator(args.webhook_url, speed=args.speed,
                          public_url=f"http://{host}:{args.port}",
-                         connection_id=args.connection_id)  # fmt: skip
+                         connection_id=args.connection_id, seed=args.seed, faults=faults,
+                         parallel=args.parallel)  # fmt: skip
     live.sim.dial_plan.update(plan)
     print(f"public key: {live.signer.public_key}", flush=True)
+    extra = f", faults {args.faults}" if faults.any else ""
     print(f"texml sim: Call Control API at http://{host}:{args.port}/v2, webhooks to "
-          f"{', '.join(args.webhook_url)}, speed x{args.speed:g}", file=sys.stderr, flush=True)
+          f"{', '.join(args.webhook_url)}, speed x{args.speed:g}{extra}",
+          file=sys.stderr, flush=True)  # fmt: skip
     uvicorn.run(create_app(live), host=args.host, port=args.port, log_level="warning")
     return 0
 

@@ -1,0 +1,481 @@
+"""The FastAPI app of `texml serve`.
+
+Routes:
+- `POST /webhooks`: Call Control webhooks. The signature is checked first, on the raw bytes
+  (401 when missing, forged or stale). Then the event goes to its call (`texml.serve.engine`):
+  200 once it is handled, 503 when the call stayed locked too long (Telnyx retries). A replayed
+  event is refused with 409 and changes nothing: its call has it among the events it handled,
+  or, once the call is gone, the store remembers the event id (`first_seen`, shared by every
+  process). The id is remembered only after the event was handled, so a delivery that failed
+  half-way never stops its retry. An event of no call here is answered 200 and ignored.
+- `POST /v2/texml/Accounts/{account_sid}/Calls`: start an outbound call (TeXML REST API;
+  `Authorization: Bearer <--rest-token>`; JSON or form body).
+- `POST /v2/texml/Accounts/{account_sid}/Calls/{call_sid}`: redirect a live call (`Url` with
+  `Method`, or `Texml`) or end it (`Status=completed`); `GET` the same path: the call resource.
+- `GET /healthz`: 200 when the store answers, else 503. `GET /metrics`: counters (JSON).
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import hmac
+import json
+import logging
+import time
+from collections.abc import AsyncIterator, Callable, Mapping
+from datetime import UTC, datetime
+from email.utils import format_datetime
+from typing import Any
+from urllib.parse import parse_qsl
+
+import httpx
+from fastapi import FastAPI, Request
+from fastapi.responses import JSONResponse, Response
+
+from texml.runtime import CallSession
+from texml.runtime.effects import Effect
+from texml.serve.client import CallControlClient
+from texml.serve.config import CALLBACK_EVENTS, ServeConfig
+from texml.serve.engine import Engine, OutboundCall, http_client
+from texml.serve.metrics import Metrics
+from texml.serve.signature import SignatureError, WebhookVerifier
+from texml.serve.store import Store, open_store
+
+log = logging.getLogger("texml.serve")
+
+REPLAY_TTL = 86400.0  # seconds a handled event id is remembered, after its call is gone
+API_VERSION = "2010-04-01"
+
+
+def create_app(config: ServeConfig, *, store: Store | None = None,
+               call_control_transport: httpx.AsyncBaseTransport | None = None,
+               app_transport: httpx.AsyncBaseTransport | None = None,
+               clock: Callable[[], float] = time.time) -> FastAPI:  # fmt: skip
+    """The app; the store, clients and timer loop live for the app's lifespan. `store` and the
+    transports replace the configured ones (tests)."""
+    metrics = Metrics()
+    verifier = None
+    if config.public_key:
+        verifier = WebhookVerifier(config.public_key, clock=clock)
+    elif not config.insecure_skip_verification:
+        raise ValueError("no public key: webhooks cannot be verified (insecure_skip_verification "
+                         "must be asked for explicitly)")  # fmt: skip
+    services: dict[str, Any] = {}
+
+    @contextlib.asynccontextmanager
+    async def lifespan(app: FastAPI) -> AsyncIterator[None]:
+        the_store = store or open_store(config.store)
+
+        def retried(path: str, attempt: int, why: str) -> None:
+            metrics.command_retries += 1
+            log.info("command retried", extra={"path": path, "attempt": attempt, "detail": why})
+
+        client = CallControlClient(config.api_base, config.api_key,
+                                   transport=call_control_transport, on_retry=retried)  # fmt: skip
+        http = http_client(app_transport)
+        engine = Engine(config, the_store, client, http, metrics=metrics, clock=clock)
+        services.update(store=the_store, engine=engine)
+        timers = asyncio.create_task(engine.run_timers())
+        try:
+            yield
+        finally:
+            timers.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await timers
+            await engine.drain()
+            await client.close()
+            await http.aclose()
+            await the_store.close()
+
+    app = FastAPI(title="texml serve", lifespan=lifespan, docs_url=None, redoc_url=None,
+                  openapi_url=None)  # fmt: skip
+    app.state.metrics = metrics
+    app.state.services = services
+
+    # --- webhooks --------------------------------------------------------------------------------
+
+    @app.post("/webhooks")
+    async def webhooks(request: Request) -> Response:
+        raw = await request.body()
+        if verifier is not None:
+            try:
+                verifier.verify(raw, request.headers)
+            except SignatureError as exc:
+                metrics.webhooks_rejected += 1
+                log.warning("webhook rejected", extra={"reason": exc.reason, "detail": str(exc),
+                                                       "peer": _peer(request)})  # fmt: skip
+                return _problem(401, exc.reason, str(exc))
+        try:
+            envelope = json.loads(raw)
+            data = envelope["data"]
+            event_type = data["event_type"]
+            if not isinstance(event_type, str) or not isinstance(data.get("payload", {}), dict):
+                raise TypeError("bad event")
+        except (ValueError, KeyError, TypeError):
+            metrics.webhooks_rejected += 1
+            return _problem(400, "malformed", "the body is not a Call Control webhook envelope")
+        store: Store = services["store"]
+        engine: Engine = services["engine"]
+        event_id = data.get("id")
+        seen_key = f"webhook:{event_id}" if isinstance(event_id, str) and event_id else None
+        try:
+            outcome = await engine.webhook(envelope)
+        except TimeoutError:
+            return _problem(503, "busy", "the call stayed locked; deliver the webhook again")
+        if log.isEnabledFor(logging.DEBUG):
+            log.debug("webhook", extra={"event": event_id, "event_type": event_type, "outcome": outcome,
+                                        "call": data.get("payload", {}).get("call_control_id")})  # fmt: skip
+        if outcome == "duplicate":  # its call has handled this event already
+            return _replayed(metrics, event_id, event_type)
+        if outcome == "ignored":
+            # No call here: a replay of an event handled before (its call since ended), or an
+            # event of a call that is not ours.
+            if seen_key is not None and not await store.first_seen(seen_key, REPLAY_TTL):
+                return _replayed(metrics, event_id, event_type)
+            metrics.webhooks_ignored += 1
+            log.info("webhook for no known call", extra={"event_type": event_type, "event": event_id})
+            return JSONResponse({"status": "ignored"})
+        if seen_key is not None:  # remembered once handled: a failed attempt blocks no retry
+            await store.first_seen(seen_key, REPLAY_TTL)
+        metrics.webhooks += 1
+        return JSONResponse({"status": "ok"})
+
+    # --- the TeXML REST API ----------------------------------------------------------------------
+
+    def refused(request: Request, account_sid: str) -> Response | None:
+        if not config.rest_token:
+            return _errors(403, "10010", "REST API disabled", "start texml serve with --rest-token")
+        given = request.headers.get("authorization", "")
+        scheme, _, token = given.partition(" ")
+        if scheme.lower() != "bearer" or not hmac.compare_digest(token.strip().encode(),
+                                                                 config.rest_token.encode()):  # fmt: skip
+            return _errors(401, "10009", "Authentication failed", "give Authorization: Bearer <token>")
+        if account_sid != config.account_sid:
+            return _errors(404, "10005", "Resource not found", f"no account {account_sid!r}")
+        return None
+
+    @app.post("/v2/texml/Accounts/{account_sid}/Calls")
+    async def new_call(account_sid: str, request: Request) -> Response:
+        problem = refused(request, account_sid)
+        if problem is not None:
+            return problem
+        try:
+            form = await _form(request)
+            call = _outbound_call(form, config)
+        except ValueError as exc:
+            return _errors(422, "10015", "Invalid call", str(exc))
+        engine: Engine = services["engine"]
+        try:
+            handled = await engine.outbound(call)
+        except ValueError as exc:
+            return _errors(422, "10015", "Invalid call", str(exc))
+        session = handled.session
+        if session.over:
+            detail = "; ".join(handled.diagnostics) or "the call could not be placed"
+            return _errors(502, "90000", "Call not placed", detail)
+        return JSONResponse(call_resource(session, config, time.time(), status="queued"))
+
+    @app.post("/v2/texml/Accounts/{account_sid}/Calls/{call_sid}")
+    async def update_call(account_sid: str, call_sid: str, request: Request) -> Response:
+        problem = refused(request, account_sid)
+        if problem is not None:
+            return problem
+        call_sid = call_sid.removesuffix(".json")
+        try:
+            form = await _form(request)
+            feed = _update(form)
+        except ValueError as exc:
+            return _errors(422, "10015", "Invalid update", str(exc))
+        live: list[bool] = []
+
+        def guarded(session: CallSession, now: float) -> list[Effect]:
+            live.append(session.live)
+            return feed(session, now) if session.live else []
+
+        engine: Engine = services["engine"]
+        try:
+            handled = await engine.update(call_sid, guarded)
+        except TimeoutError:
+            return _errors(503, "90001", "Busy", "the call stayed locked; try again")
+        if handled is None:
+            return _errors(404, "10005", "Resource not found", f"no call {call_sid!r}")
+        if not live[0]:
+            return _errors(409, "90018", "Call has already ended",
+                           f"call {call_sid} is not in progress: it cannot be changed")  # fmt: skip
+        return JSONResponse(call_resource(handled.session, config, time.time()))
+
+    @app.get("/v2/texml/Accounts/{account_sid}/Calls/{call_sid}")
+    async def get_call(account_sid: str, call_sid: str, request: Request) -> Response:
+        problem = refused(request, account_sid)
+        if problem is not None:
+            return problem
+        engine: Engine = services["engine"]
+        session = await engine.peek(call_sid.removesuffix(".json"))
+        if session is None:
+            return _errors(404, "10005", "Resource not found", f"no call {call_sid!r}")
+        return JSONResponse(call_resource(session, config, time.time()))
+
+    # --- operations ------------------------------------------------------------------------------
+
+    @app.get("/healthz")
+    async def healthz() -> Response:
+        try:
+            calls = await asyncio.wait_for(services["store"].active_calls(), 2.0)
+        except Exception as exc:  # noqa: BLE001 - any store failure is "unhealthy"
+            return JSONResponse({"status": "unavailable", "detail": f"store: {exc}"}, status_code=503)
+        return JSONResponse({"status": "ok", "active_calls": calls})
+
+    @app.get("/metrics")
+    async def get_metrics() -> Response:
+        try:
+            calls: int | None = await asyncio.wait_for(services["store"].active_calls(), 2.0)
+        except Exception:  # noqa: BLE001
+            calls = None
+        return JSONResponse(metrics.snapshot(calls))
+
+    return app
+
+
+# --- REST bodies ---------------------------------------------------------------------------------
+
+
+async def _form(request: Request) -> dict[str, Any]:
+    """The body as a dict: JSON object, or form-encoded (the last of repeated keys, except
+    StatusCallbackEvent, whose values are joined)."""
+    raw = await request.body()
+    kind = request.headers.get("content-type", "").split(";")[0].strip().lower()
+    if kind == "application/json" or (not kind and raw.strip().startswith(b"{")):
+        try:
+            body = json.loads(raw or b"{}")
+        except ValueError as exc:
+            raise ValueError(f"the body is not JSON: {exc}") from None
+        if not isinstance(body, dict):
+            raise ValueError("the body must be a JSON object")
+        return body
+    form: dict[str, Any] = {}
+    for key, value in parse_qsl(raw.decode("utf-8", "replace"), keep_blank_values=True):
+        if key == "StatusCallbackEvent" and key in form:
+            form[key] = f"{form[key]} {value}"
+        else:
+            form[key] = value
+    return form
+
+
+def _text(form: Mapping[str, Any], key: str) -> str | None:
+    value = form.get(key)
+    if value is None or value == "":
+        return None
+    return str(value)
+
+
+def _method(value: str | None, what: str, default: str) -> str:
+    method = (value or default).upper()
+    if method not in ("GET", "POST"):
+        raise ValueError(f"{what} {value!r}: use GET or POST")
+    return method
+
+
+def _url(value: str | None, what: str) -> str | None:
+    if value is not None and not value.startswith(("http://", "https://")):
+        raise ValueError(f"{what} {value!r}: give an http(s) URL")
+    return value
+
+
+def _bool(value: Any) -> bool:
+    return value is True or str(value).strip().lower() in ("true", "1", "yes")
+
+
+def _int(form: Mapping[str, Any], key: str, low: int, high: int) -> int | None:
+    value = _text(form, key)
+    if value is None:
+        return None
+    try:
+        number = int(value)
+    except ValueError:
+        raise ValueError(f"{key} {value!r}: a whole number") from None
+    if not low <= number <= high:
+        raise ValueError(f"{key} {number}: must be {low}-{high}")
+    return number
+
+
+_AMD_MODES = {"Enable": "detect", "DetectMessageEnd": "greeting_end"}
+_AMD_TUNING = {
+    "MachineDetectionSpeechThreshold": "greeting_duration_millis",
+    "MachineDetectionSpeechEndThreshold": "after_greeting_silence_millis",
+    "MachineDetectionSilenceTimeout": "initial_silence_millis",
+}
+
+
+def _outbound_call(form: Mapping[str, Any], config: ServeConfig) -> OutboundCall:
+    """The initiate-call body (texml-platform.md §5.2) as an `OutboundCall`."""
+    to, from_ = _text(form, "To"), _text(form, "From")
+    if not to or not from_:
+        raise ValueError("To and From are required")
+    texml = _text(form, "Texml")
+    url = _url(_text(form, "Url"), "Url")
+    if texml is None and url is None and not config.voice_url:
+        raise ValueError("give Url or Texml (texml serve has no --voice-url to fall back on)")
+    method = _method(_text(form, "UrlMethod") or _text(form, "Method"), "UrlMethod", config.voice_method)
+    events = None
+    raw_events = form.get("StatusCallbackEvent")
+    if raw_events:
+        items = raw_events if isinstance(raw_events, list) else str(raw_events).replace(",", " ").split()
+        events = frozenset(str(e).lower() for e in items)
+        unknown = sorted(events - set(CALLBACK_EVENTS))
+        if unknown:
+            raise ValueError(f"StatusCallbackEvent: unknown {', '.join(unknown)}; use "
+                             f"{' '.join(CALLBACK_EVENTS)}")  # fmt: skip
+    dial: dict[str, Any] = {}
+    timeout = _int(form, "Timeout", 5, 600)
+    if timeout is not None:
+        dial["timeout_secs"] = timeout
+    limit = _int(form, "TimeLimit", 30, 14400)
+    if limit is not None:
+        dial["time_limit_secs"] = limit
+    if _text(form, "CallerId"):
+        dial["from_display_name"] = _text(form, "CallerId")
+    for key, field_ in (("SipAuthUsername", "sip_auth_username"), ("SipAuthPassword", "sip_auth_password")):
+        if _text(form, key):
+            dial[field_] = _text(form, key)
+    if _bool(form.get("Record")):
+        dial["record"] = "record-from-answer"
+        if _text(form, "RecordingChannels") == "dual":
+            dial["record_channels"] = "dual"
+    amd, amd_timeout = None, 30.0
+    detection = _text(form, "MachineDetection") or "Disable"
+    if detection not in ("Enable", "DetectMessageEnd", "Disable"):
+        raise ValueError(f"MachineDetection {detection!r}: Enable, DetectMessageEnd or Disable")
+    if detection != "Disable":
+        mode = _text(form, "DetectionMode") or "Regular"
+        if mode not in ("Regular", "Premium", "PremiumCallScreening"):
+            raise ValueError(f"DetectionMode {mode!r}: Regular, Premium or PremiumCallScreening")
+        dial["answering_machine_detection"] = {
+            "Premium": "premium", "PremiumCallScreening": "premium_ios_call_screening_detection",
+        }.get(mode, _AMD_MODES[detection])  # fmt: skip
+        tuning: dict[str, int] = {}
+        total = _int(form, "MachineDetectionTimeout", 500, 60000)
+        if total is not None:
+            tuning["total_analysis_time_millis"] = total
+            amd_timeout = total / 1000
+        for key, field_ in _AMD_TUNING.items():
+            value = _int(form, key, 0, 60000)
+            if value is not None:
+                tuning[field_] = value
+        if tuning:
+            dial["answering_machine_detection_config"] = tuning
+        if not _bool(form.get("AsyncAmd")):  # synchronous: the document waits for the verdict
+            amd = _AMD_MODES[detection]
+    return OutboundCall(
+        to=to, from_=from_, url=url, method=method, texml=texml,
+        fallback_url=_url(_text(form, "FallbackUrl"), "FallbackUrl"),
+        status_callback=_url(_text(form, "StatusCallback"), "StatusCallback"),
+        status_callback_method=(_method(_text(form, "StatusCallbackMethod"), "StatusCallbackMethod", "POST")
+                                if _text(form, "StatusCallbackMethod") else None),
+        status_callback_events=events, dial=dial, amd=amd, amd_timeout=amd_timeout,
+    )  # fmt: skip
+
+
+def _update(form: Mapping[str, Any]) -> Callable[[CallSession, float], list[Effect]]:
+    """The update-call body (§5.3) as a session input."""
+    status = _text(form, "Status")
+    url = _url(_text(form, "Url"), "Url")
+    texml = _text(form, "Texml")
+    method = _method(_text(form, "Method"), "Method", "POST")
+    changes: dict[str, Any] = {}
+    for key, field_ in (("FallbackUrl", "fallback_url"), ("StatusCallback", "status_callback")):
+        value = _url(_text(form, key), key)
+        if value is not None:
+            changes[field_] = value
+    if _text(form, "StatusCallbackMethod"):
+        changes["status_callback_method"] = _method(_text(form, "StatusCallbackMethod"),
+                                                    "StatusCallbackMethod", "POST")  # fmt: skip
+    if status is not None and status not in ("completed", "canceled"):
+        raise ValueError(f"Status {status!r}: only completed (or canceled) ends a call")
+    if status is None and url is None and texml is None and not changes:
+        raise ValueError("give Url, Texml or Status=completed")
+
+    def feed(session: CallSession, now: float) -> list[Effect]:
+        if changes:
+            session.config = dataclasses.replace(session.config, **changes)
+        if status is not None:
+            return session.on_hangup_request(now)
+        if texml is not None:
+            return session.on_inline(texml, now)
+        if url is not None:
+            return session.on_redirect(url, method, now)  # type: ignore[arg-type]
+        return []
+
+    return feed
+
+
+def call_resource(session: CallSession, config: ServeConfig, now: float,
+                  status: str | None = None) -> dict[str, Any]:  # fmt: skip
+    """The call as the TeXML REST API shows it (texml-platform.md §5.3)."""
+    if session.over:
+        current = session.end_status or "completed"
+    elif session.dial_token:
+        current = "queued"
+    elif session.answered:
+        current = "in-progress"
+    else:
+        current = "ringing"
+    sid = session.call_control_id
+    end = session.ended_at if session.over else None
+    duration = None
+    if session.over and session.answered_at is not None and end is not None:
+        duration = str(max(0, int(round(end - session.answered_at))))
+    return {
+        "account_sid": config.account_sid,
+        "api_version": API_VERSION,
+        "sid": sid,
+        "call_sid": sid,
+        "from": session.from_,
+        "from_formatted": session.from_,
+        "to": session.to,
+        "to_formatted": session.to,
+        "caller_name": None,
+        "status": status or current,
+        "direction": "inbound" if session.direction == "inbound" else "outbound-api",
+        "answered_by": session.answered_by,
+        "date_created": _rfc2822(session.started_at),
+        "date_updated": _rfc2822(now),
+        "start_time": _rfc2822(session.answered_at or session.started_at),
+        "end_time": _rfc2822(end),
+        "duration": duration,
+        "price": None,
+        "price_unit": None,
+        "uri": f"/v2/texml/Accounts/{config.account_sid}/Calls/{sid}.json",
+    }
+
+
+def _rfc2822(seconds: float | None) -> str | None:
+    if not seconds:
+        return None
+    return format_datetime(datetime.fromtimestamp(seconds, UTC))
+
+
+# --- replies -------------------------------------------------------------------------------------
+
+
+def _replayed(metrics: Metrics, event_id: Any, event_type: str) -> Response:
+    metrics.webhooks_replayed += 1
+    log.warning("webhook replayed", extra={"event": event_id, "event_type": event_type})
+    return _problem(409, "replayed", f"event {event_id} has already been received")
+
+
+def _problem(status: int, reason: str, detail: str) -> JSONResponse:
+    return JSONResponse({"error": reason, "detail": detail}, status_code=status)
+
+
+def _errors(status: int, code: str, title: str, detail: str) -> JSONResponse:
+    return JSONResponse({"errors": [{"code": code, "title": title, "detail": detail}]},
+                        status_code=status)  # fmt: skip
+
+
+def _peer(request: Request) -> str | None:
+    return request.client.host if request.client else None
+
+
+__all__ = ["call_resource", "create_app"]

@@ -1,0 +1,60 @@
+"""`texml serve`: the TeXML interpreter as a server (see `texml.serve.app` for its routes).
+
+    texml serve --public-key BASE64 --api-key KEY --connection-id ID \\
+                --voice-url https://app.example.com/voice [--store sqlite:///texml.db] ...
+
+Settings come from flags, `TEXML_*` environment variables and `--config FILE.toml`
+(`texml.serve.config`). Logs are JSON lines on stderr.
+"""
+
+from __future__ import annotations
+
+import sys
+from collections.abc import Sequence
+
+EXIT_OK, EXIT_USAGE = 0, 2
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run the server until interrupted; 0 when it stops normally, 2 on a usage error."""
+    from texml.serve.config import ConfigError, load_config
+
+    try:
+        config = load_config(list(sys.argv[1:] if argv is None else argv))
+    except ConfigError as exc:
+        print(f"texml serve: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except SystemExit as exc:  # --help, or argparse's own usage errors
+        return int(exc.code or 0)
+
+    import uvicorn
+
+    from texml.serve.app import create_app
+    from texml.serve.logs import setup_logging
+    from texml.serve.store import open_store
+
+    setup_logging(config.log_level)
+    try:
+        store = open_store(config.store)
+    except (ValueError, OSError) as exc:
+        print(f"texml serve: --store {config.store}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    except Exception as exc:  # noqa: BLE001 - e.g. sqlite3.OperationalError: say it plainly
+        print(f"texml serve: cannot open the store {config.store}: {exc}", file=sys.stderr)
+        return EXIT_USAGE
+    host = f"[{config.host}]" if ":" in config.host else config.host
+    notes = []
+    if config.insecure_skip_verification and not config.public_key:
+        notes.append("WEBHOOK SIGNATURES ARE NOT CHECKED")
+    if not config.voice_url:
+        notes.append("no --voice-url: inbound calls hear an application error")
+    print(f"texml serve: webhooks at http://{host}:{config.port}/webhooks, Call Control at "
+          f"{config.api_base}, store {config.store}" + "".join(f"; {n}" for n in notes),
+          file=sys.stderr, flush=True)  # fmt: skip
+    uvicorn.run(create_app(config, store=store), host=config.host, port=config.port,
+                log_level="warning", access_log=False)  # fmt: skip
+    return EXIT_OK
+
+
+if __name__ == "__main__":
+    sys.exit(main())

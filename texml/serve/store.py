@@ -1,0 +1,73 @@
+"""Where calls live between inputs: the `Store` protocol and `open_store(url)`.
+
+`texml serve` keeps no call in memory. For each input it takes the call's lock, loads its state
+(`texml.runtime.state`), feeds the input, saves the state and lets go; so any process sharing
+the store can carry on any call, and a restarted process carries on where the last one stopped.
+
+- `lock(call_id)`: one holder at a time, across processes; waits a bounded time, then raises
+  a `TimeoutError` (`LockTimeout`).
+- `load`/`save`/`delete`: the call's state (text).
+- `set_timer`/`cancel_timer`/`claim_due_timers`: timers kept with the call; a due timer is
+  claimed (and removed) atomically, so exactly one process fires it.
+- `first_seen(key, ttl)`: True the first time a key is seen within `ttl` seconds (replayed
+  webhooks).
+- `active_calls()`: how many calls are stored.
+
+Implementations: `texml.serve.store_sqlite.SqliteStore` (`sqlite:///PATH`, the default; one
+host) and `texml.serve.store_redis.RedisStore` (`redis://HOST:PORT/DB`; several processes or
+hosts).
+"""
+
+from __future__ import annotations
+
+from contextlib import AbstractAsyncContextManager
+from typing import Protocol, runtime_checkable
+
+
+class LockTimeout(TimeoutError):
+    """Another holder kept a call's lock longer than the store waits."""
+
+
+@runtime_checkable
+class Store(Protocol):
+    def lock(self, call_id: str) -> AbstractAsyncContextManager[None]: ...
+
+    async def load(self, call_id: str) -> str | None: ...
+
+    async def save(self, call_id: str, state: str) -> None: ...
+
+    async def delete(self, call_id: str) -> None: ...
+
+    async def set_timer(self, call_id: str, name: str, at: float) -> None: ...
+
+    async def cancel_timer(self, call_id: str, name: str) -> None: ...
+
+    async def claim_due_timers(self, now: float, limit: int = 100) -> list[tuple[str, str, float]]: ...
+
+    async def first_seen(self, key: str, ttl: float) -> bool: ...
+
+    async def active_calls(self) -> int: ...
+
+    async def close(self) -> None: ...
+
+
+def open_store(url: str) -> Store:
+    """The store a `--store` URL names."""
+    if url.startswith("sqlite://"):
+        from texml.serve.store_sqlite import SqliteStore
+
+        path = url.removeprefix("sqlite://")
+        if path.startswith("/"):  # sqlite:///relative.db -> "relative.db"; sqlite:////abs -> "/abs"
+            path = path[1:]
+        if not path:
+            raise ValueError("sqlite:///PATH: give the database file's path")
+        return SqliteStore(path)
+    if url.startswith(("redis://", "rediss://", "unix://")):
+        from texml.serve.store_redis import RedisStore
+
+        store: Store = RedisStore(url)
+        return store
+    raise ValueError(f"unknown store {url!r}: use sqlite:///PATH or redis://HOST:PORT/DB")
+
+
+__all__ = ["LockTimeout", "Store", "open_store"]

@@ -1,0 +1,253 @@
+"""The SQLite store (`--store sqlite:///PATH`, the default): one file, survives restarts.
+
+Tables: `calls` (id, state), `timers` (call id, name, due time), `locks` (a lease per locked
+call: owner, host, pid, expiry) and `seen` (`first_seen` keys with their expiry). The file is in
+WAL mode; every change is one transaction, and `BEGIN IMMEDIATE` makes read-then-write steps
+(timer claims, lock leases, `first_seen`) atomic against other processes on the same file.
+
+The database is used from one worker thread (sqlite3 blocks), so the event loop never waits on
+the disk. A call's lock is an asyncio lock within the process (waiters queue without touching
+the file) plus a lease row, so that two processes (or two stores) on one file exclude each
+other too. The lease is renewed while held; a holder that died frees it at once when it was
+on this host (its pid is gone), else when the lease runs out.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import itertools
+import os
+import socket
+import sqlite3
+import time
+from collections.abc import AsyncIterator, Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import Any, TypeVar
+
+from texml.serve.store import LockTimeout
+
+LOCK_LEASE = 10.0  # seconds a lease outlives a holder that stopped renewing it
+LOCK_WAIT = 30.0  # longest wait for a call's lock, then LockTimeout
+PURGE_EVERY = 60.0  # seconds between sweeps of expired `seen` keys
+
+T = TypeVar("T")
+
+_SCHEMA = """
+CREATE TABLE IF NOT EXISTS calls (id TEXT PRIMARY KEY, state TEXT NOT NULL, updated REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS timers (
+    call_id TEXT NOT NULL, name TEXT NOT NULL, at REAL NOT NULL, PRIMARY KEY (call_id, name));
+CREATE INDEX IF NOT EXISTS timers_by_time ON timers (at);
+CREATE TABLE IF NOT EXISTS locks (
+    call_id TEXT PRIMARY KEY, owner TEXT NOT NULL, host TEXT NOT NULL, pid INTEGER NOT NULL,
+    expires REAL NOT NULL);
+CREATE TABLE IF NOT EXISTS seen (key TEXT PRIMARY KEY, expires REAL NOT NULL);
+"""
+
+
+class SqliteStore:
+    """The `Store` protocol (`texml.serve.store`) on one SQLite file."""
+
+    def __init__(self, path: str, *, lock_lease: float = LOCK_LEASE,
+                 lock_wait: float = LOCK_WAIT) -> None:  # fmt: skip
+        self.path = path
+        self.lock_lease = lock_lease
+        self.lock_wait = lock_wait
+        self._host = socket.gethostname()
+        self._pid = os.getpid()
+        self._tokens = itertools.count(1)
+        self._owner = f"{self._host}:{self._pid}:{id(self):x}"
+        self._executor = ThreadPoolExecutor(1, thread_name_prefix="texml-sqlite")
+        self._local: dict[str, tuple[asyncio.Lock, int]] = {}
+        self._last_purge = 0.0
+        self._db = self._executor.submit(self._connect).result()  # errors show at start
+
+    def _connect(self) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=15.0)
+        db.execute("PRAGMA journal_mode=WAL")
+        db.execute("PRAGMA synchronous=NORMAL")  # a process crash loses nothing committed
+        db.executescript(_SCHEMA)
+        return db
+
+    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        loop = asyncio.get_running_loop()
+        return await loop.run_in_executor(self._executor, fn, *args)
+
+    def _transaction(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """`fn` in a write transaction taken at once (BEGIN IMMEDIATE)."""
+        db = self._db
+        db.execute("BEGIN IMMEDIATE")
+        try:
+            result = fn(db)
+        except BaseException:
+            db.execute("ROLLBACK")
+            raise
+        db.execute("COMMIT")
+        return result
+
+    # --- locks --------------------------------------------------------------------------------
+
+    @contextlib.asynccontextmanager
+    async def lock(self, call_id: str) -> AsyncIterator[None]:
+        """Hold the call's lock (across processes); LockTimeout after `lock_wait` seconds."""
+        deadline = time.monotonic() + self.lock_wait
+        local = self._local_lock(call_id)
+        try:
+            try:
+                await asyncio.wait_for(local.acquire(), max(0.0, deadline - time.monotonic()))
+            except TimeoutError:
+                raise LockTimeout(f"call {call_id} stayed locked in this process") from None
+            try:
+                token = await self._lease(call_id, deadline)
+                keeper = asyncio.create_task(self._keep(call_id, token))
+                try:
+                    yield
+                finally:
+                    keeper.cancel()
+                    with contextlib.suppress(asyncio.CancelledError):
+                        await keeper
+                    await self._run(self._release, call_id, token)
+            finally:
+                local.release()
+        finally:
+            self._drop_local(call_id)
+
+    def _local_lock(self, call_id: str) -> asyncio.Lock:
+        lock, users = self._local.get(call_id, (None, 0))
+        lock = lock or asyncio.Lock()
+        self._local[call_id] = (lock, users + 1)
+        return lock
+
+    def _drop_local(self, call_id: str) -> None:
+        lock, users = self._local[call_id]
+        if users <= 1:
+            del self._local[call_id]
+        else:
+            self._local[call_id] = (lock, users - 1)
+
+    async def _lease(self, call_id: str, deadline: float) -> str:
+        token = f"{self._owner}:{next(self._tokens)}"
+        wait = 0.005
+        while not await self._run(self._try_lease, call_id, token):
+            if time.monotonic() + wait > deadline:
+                raise LockTimeout(f"call {call_id} stayed locked by another process")
+            await asyncio.sleep(wait)
+            wait = min(wait * 2, 0.05)
+        return token
+
+    def _try_lease(self, call_id: str, token: str) -> bool:
+        def take(db: sqlite3.Connection) -> bool:
+            now = time.time()
+            row = db.execute("SELECT host, pid, expires FROM locks WHERE call_id = ?",
+                             (call_id,)).fetchone()  # fmt: skip
+            if row is not None and row[2] > now and not self._dead(row[0], row[1]):
+                return False
+            db.execute("INSERT OR REPLACE INTO locks VALUES (?, ?, ?, ?, ?)",
+                       (call_id, token, self._host, self._pid, now + self.lock_lease))  # fmt: skip
+            return True
+
+        return self._transaction(take)
+
+    def _dead(self, host: str, pid: int) -> bool:
+        """Whether a lease's holder is a process of this host that no longer runs."""
+        if host != self._host or pid == self._pid:
+            return False
+        try:
+            os.kill(pid, 0)
+        except ProcessLookupError:
+            return True
+        except PermissionError:
+            return False
+        return False
+
+    async def _keep(self, call_id: str, token: str) -> None:
+        while True:
+            await asyncio.sleep(self.lock_lease / 3)
+            await self._run(self._renew, call_id, token)
+
+    def _renew(self, call_id: str, token: str) -> None:
+        self._db.execute("UPDATE locks SET expires = ? WHERE call_id = ? AND owner = ?",
+                         (time.time() + self.lock_lease, call_id, token))  # fmt: skip
+
+    def _release(self, call_id: str, token: str) -> None:
+        self._db.execute("DELETE FROM locks WHERE call_id = ? AND owner = ?", (call_id, token))
+
+    # --- calls --------------------------------------------------------------------------------
+
+    async def load(self, call_id: str) -> str | None:
+        def read() -> str | None:
+            row = self._db.execute("SELECT state FROM calls WHERE id = ?", (call_id,)).fetchone()
+            return None if row is None else str(row[0])
+
+        return await self._run(read)
+
+    async def save(self, call_id: str, state: str) -> None:
+        await self._run(lambda: self._db.execute(
+            "INSERT OR REPLACE INTO calls VALUES (?, ?, ?)", (call_id, state, time.time())))  # fmt: skip
+
+    async def delete(self, call_id: str) -> None:
+        def drop(db: sqlite3.Connection) -> None:
+            db.execute("DELETE FROM calls WHERE id = ?", (call_id,))
+            db.execute("DELETE FROM timers WHERE call_id = ?", (call_id,))
+
+        await self._run(self._transaction, drop)
+
+    async def active_calls(self) -> int:
+        return await self._run(lambda: int(self._db.execute("SELECT COUNT(*) FROM calls").fetchone()[0]))
+
+    # --- timers -------------------------------------------------------------------------------
+
+    async def set_timer(self, call_id: str, name: str, at: float) -> None:
+        await self._run(lambda: self._db.execute(
+            "INSERT OR REPLACE INTO timers VALUES (?, ?, ?)", (call_id, name, at)))  # fmt: skip
+
+    async def cancel_timer(self, call_id: str, name: str) -> None:
+        await self._run(lambda: self._db.execute(
+            "DELETE FROM timers WHERE call_id = ? AND name = ?", (call_id, name)))  # fmt: skip
+
+    async def claim_due_timers(self, now: float, limit: int = 100) -> list[tuple[str, str, float]]:
+        """The timers due by `now` (earliest first), removed in the same transaction."""
+
+        def claim(db: sqlite3.Connection) -> list[tuple[str, str, float]]:
+            due = db.execute("SELECT call_id, name, at FROM timers WHERE at <= ? ORDER BY at "
+                             "LIMIT ?", (now, limit)).fetchall()  # fmt: skip
+            db.executemany("DELETE FROM timers WHERE call_id = ? AND name = ?",
+                           [(c, n) for c, n, _ in due])  # fmt: skip
+            return [(str(c), str(n), float(a)) for c, n, a in due]
+
+        def claim_if_any() -> list[tuple[str, str, float]]:
+            # Most polls find nothing: look first without taking the write lock.
+            if self._db.execute("SELECT 1 FROM timers WHERE at <= ? LIMIT 1", (now,)).fetchone() is None:
+                return []
+            return self._transaction(claim)
+
+        return await self._run(claim_if_any)
+
+    # --- replays ------------------------------------------------------------------------------
+
+    async def first_seen(self, key: str, ttl: float) -> bool:
+        def mark(db: sqlite3.Connection) -> bool:
+            now = time.time()
+            if now - self._last_purge > PURGE_EVERY:
+                db.execute("DELETE FROM seen WHERE expires <= ?", (now,))
+                self._last_purge = now
+            db.execute("DELETE FROM seen WHERE key = ? AND expires <= ?", (key, now))
+            cursor = db.execute("INSERT OR IGNORE INTO seen VALUES (?, ?)", (key, now + ttl))
+            return cursor.rowcount == 1
+
+        return await self._run(self._transaction, mark)
+
+    async def ping(self) -> bool:
+        await self._run(lambda: self._db.execute("SELECT 1").fetchone())
+        return True
+
+    async def close(self) -> None:
+        def shut() -> None:
+            self._db.close()
+
+        with contextlib.suppress(sqlite3.Error):
+            await self._run(shut)
+        self._executor.shutdown(wait=False)
+
+
+__all__ = ["SqliteStore"]

@@ -237,6 +237,35 @@ def test_redis_lock_wait_is_bounded(redis_url: str) -> None:  # noqa: F811
     asyncio.run(body())
 
 
+def test_redis_locks_are_always_freed_even_when_a_renewal_is_in_flight(redis_url: str) -> None:  # noqa: F811
+    """Many short holds with a tiny lease: freeing a lock while its lease renewal is running
+    once hung the holder for good (and so the call). Every hold must end."""
+    from texml.serve.store_redis import RedisStore
+
+    async def body() -> None:
+        store = RedisStore(redis_url, lock_lease=0.03)
+        hung = 0
+
+        async def cycle(i: int) -> None:
+            nonlocal hung
+            for n in range(30):
+                try:
+                    async with asyncio.timeout(5):
+                        async with store.lock(f"v3:busy-{i}"):
+                            await asyncio.sleep(0.011 * (n % 3))
+                except TimeoutError:
+                    hung += 1
+                    return
+
+        try:
+            await asyncio.gather(*(cycle(i) for i in range(40)))
+        finally:
+            await store.close()
+        assert hung == 0
+
+    asyncio.run(body())
+
+
 def test_redis_lease_is_renewed_while_the_holder_lives(redis_url: str) -> None:  # noqa: F811
     from texml.serve.store_redis import RedisStore
 

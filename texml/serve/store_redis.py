@@ -88,6 +88,9 @@ class LockLost(RuntimeError):
     """A save came after this process's lease on the call ran out (another took it over)."""
 
 
+
+RENEWAL_STOP_WAIT = 1.0  # seconds to let a lease renewal in flight finish when a lock is freed
+
 class RedisStore:
     """The `Store` protocol (`texml.serve.store`) on Redis, with the asyncio client."""
 
@@ -135,13 +138,18 @@ class RedisStore:
             try:
                 token = await self._acquire(call_id, deadline)
                 self._tokens[call_id] = token
-                renewal = asyncio.create_task(self._keep(call_id, token))
+                stop = asyncio.Event()
+                renewal = asyncio.create_task(self._keep(call_id, token, stop))
                 try:
                     yield
                 finally:
-                    renewal.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await renewal
+                    # Ask the renewal loop to stop rather than cancel a Redis call in flight
+                    # (a cancelled renewal could swallow the cancellation and never end), and
+                    # wait for it only a bounded time.
+                    stop.set()
+                    _, pending = await asyncio.wait({renewal}, timeout=RENEWAL_STOP_WAIT)
+                    for task in pending:
+                        task.cancel()
                     self._tokens.pop(call_id, None)
                     # Shielded: a cancelled handler must still free the call for the others.
                     await asyncio.shield(self._release(keys=[self._key("lock:", call_id)],
@@ -178,12 +186,16 @@ class RedisStore:
             pause = min(pause * 2, 0.05)
         return token
 
-    async def _keep(self, call_id: str, token: str) -> None:
-        """Renew the lease while the lock is held."""
+    async def _keep(self, call_id: str, token: str, stop: asyncio.Event) -> None:
+        """Renew the lease while the lock is held, until `stop` is set."""
         key = self._key("lock:", call_id)
         lease_ms = max(1, int(self.lock_lease * 1000))
-        while True:
-            await asyncio.sleep(self.lock_lease / 3)
+        while not stop.is_set():
+            try:
+                await asyncio.wait_for(stop.wait(), self.lock_lease / 3)
+                return
+            except TimeoutError:
+                pass
             with contextlib.suppress(Exception):  # a blip: the next renewal may still make it
                 await self._renew(keys=[key], args=[token, lease_ms])
 

@@ -106,7 +106,8 @@ class SqliteStore:
                     keeper.cancel()
                     with contextlib.suppress(asyncio.CancelledError):
                         await keeper
-                    await self._run(self._release, call_id, token)
+                    # Shielded: a cancelled holder still frees the call at once.
+                    await asyncio.shield(self._run(self._release, call_id, token))
             finally:
                 local.release()
         finally:

@@ -217,7 +217,9 @@ def test_failed_deliveries_are_retried_then_dropped() -> None:
     live = LiveSimulator([failing.url], log=log)
 
     async def go() -> bool:
-        async with httpx.AsyncClient() as client:
+        import aiohttp
+
+        async with aiohttp.ClientSession() as client:
             envelope = {"data": {"event_type": "call.hangup", "payload": {}}}
             return await live.deliver(client, envelope, failing.url)
 

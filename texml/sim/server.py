@@ -62,7 +62,7 @@ from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
 
-import httpx
+import aiohttp
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
@@ -183,9 +183,12 @@ class LiveSimulator:
         self._queue = asyncio.Queue()
         self._wake = asyncio.Event()
         self._sending = asyncio.Semaphore(self.parallel)
-        limits = httpx.Limits(max_connections=max(10, self.parallel * 2),
-                              max_keepalive_connections=max(10, self.parallel * 2))  # fmt: skip
-        async with httpx.AsyncClient(timeout=DELIVERY_TIMEOUT, limits=limits) as client:
+        # Up to `parallel` deliveries at once, and their duplicates and late ones beside them.
+        # aiohttp itself, not httpx: the simulator is the load generator of the serve benchmark,
+        # and this is where it spends most of its time.
+        connector = aiohttp.TCPConnector(limit=max(10, self.parallel * 2))
+        timeout = aiohttp.ClientTimeout(total=DELIVERY_TIMEOUT)
+        async with aiohttp.ClientSession(connector=connector, timeout=timeout) as client:
             tasks = [asyncio.create_task(self._tick()), asyncio.create_task(self._deliver(client))]
             try:
                 yield
@@ -212,7 +215,7 @@ class LiveSimulator:
             finally:
                 woken.cancel()
 
-    async def _deliver(self, client: httpx.AsyncClient) -> None:
+    async def _deliver(self, client: aiohttp.ClientSession) -> None:
         """Deal the webhooks out to lanes: one per call session (one in all when not
         parallel), each delivering its webhooks one at a time, in order."""
         assert self._queue is not None
@@ -235,7 +238,7 @@ class LiveSimulator:
         self._side_tasks.add(task)
         task.add_done_callback(self._side_tasks.discard)
 
-    async def _lane(self, client: httpx.AsyncClient, key: str,
+    async def _lane(self, client: aiohttp.ClientSession, key: str,
                     lane: asyncio.Queue[dict[str, Any]]) -> None:  # fmt: skip
         held: dict[str, Any] | None = None  # waiting to swap places with the next webhook
         while True:
@@ -269,12 +272,12 @@ class LiveSimulator:
                 self.stats["fault_duplicate"] += 1
                 self._spawn(self._send(client, envelope))
 
-    async def _send_later(self, client: httpx.AsyncClient, envelope: dict[str, Any],
+    async def _send_later(self, client: aiohttp.ClientSession, envelope: dict[str, Any],
                           seconds: float) -> None:  # fmt: skip
         await asyncio.sleep(seconds)
         await self._send(client, envelope)
 
-    async def _send(self, client: httpx.AsyncClient, envelope: dict[str, Any]) -> bool:
+    async def _send(self, client: aiohttp.ClientSession, envelope: dict[str, Any]) -> bool:
         assert self._sending is not None
         async with self._sending:
             return await self.deliver(client, envelope, next(self._targets))
@@ -290,7 +293,7 @@ class LiveSimulator:
             draw -= probability
         return None
 
-    async def deliver(self, client: httpx.AsyncClient, envelope: dict[str, Any], url: str) -> bool:
+    async def deliver(self, client: aiohttp.ClientSession, envelope: dict[str, Any], url: str) -> bool:
         """POST one webhook, signed, with retries; False when it was dropped."""
         body = encode(envelope)
         event_type = envelope["data"]["event_type"]
@@ -305,18 +308,20 @@ class LiveSimulator:
             if call_id:
                 self._last_webhook[call_id] = time.monotonic()
             try:
-                reply = await client.post(url, content=body.encode(), headers=headers)
-            except httpx.HTTPError as exc:
+                async with client.post(url, data=body.encode(), headers=headers) as reply:
+                    await reply.read()
+                    status = reply.status
+            except (aiohttp.ClientError, TimeoutError) as exc:
                 problem = f"{type(exc).__name__}: {exc}"
                 continue
-            if 200 <= reply.status_code < 300:
-                self.delivered.append((event_type, reply.status_code))
+            if 200 <= status < 300:
+                self.delivered.append((event_type, status))
                 self.stats["delivered"] += 1
                 self._last_delivery = time.monotonic()
                 if self._first_delivery is None:
                     self._first_delivery = self._last_delivery
                 return True
-            problem = f"HTTP {reply.status_code}"
+            problem = f"HTTP {status}"
         print(f"texml sim: dropped {event_type} for {url} after {1 + len(RETRY_DELAYS)} "
               f"attempts ({problem})", file=self._log, flush=True)  # fmt: skip
         self.delivered.append((event_type, 0))

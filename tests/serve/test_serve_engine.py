@@ -127,6 +127,10 @@ def test_timers_outlive_the_engine_and_finished_calls_are_deleted(tmp_path: Path
         await engine.fire_due_timers()
         await engine.drain()
         assert await second.active_calls() == 0
+        # Its events are remembered by the store, so that a replay is still known for one.
+        for event in ("ev-1", "ev-2", "ev-3"):
+            assert not await second.first_seen(f"webhook:{event}", 60)
+        assert await second.first_seen("webhook:ev-4", 60)
         assert await engine.webhook(webhook("call.hangup", "ev-4")) == "ignored"
         # A replayed call.initiated does not bring the call back.
         assert await engine.webhook(created) == "ignored"

@@ -178,3 +178,33 @@ def test_first_seen_is_true_once_per_key_until_it_expires(tmp_path: Path) -> Non
         assert await a.ping()
 
     run(tmp_path, test, stores=2)
+
+
+def test_a_write_lock_held_by_another_process_never_blocks_the_event_loop(tmp_path: Path) -> None:
+    """Operations run on the event loop while the file is free; when another process holds
+    its write lock they wait on the worker thread instead, and finish once it is let go."""
+    import sqlite3
+
+    async def test(store: SqliteStore) -> None:
+        await store.save("c1", "before")
+        other = sqlite3.connect(str(tmp_path / "calls.db"), isolation_level=None)
+        other.execute("BEGIN IMMEDIATE")  # as a second process in the middle of a write
+        other.execute("INSERT INTO seen VALUES ('other', 1e12)")
+        try:
+            saving = asyncio.ensure_future(store.save("c1", "after"))
+            leasing = asyncio.ensure_future(store.first_seen("k", 60))
+            ticks = 0
+            for _ in range(10):  # the loop keeps turning while they wait for the file
+                await asyncio.sleep(0.01)
+                ticks += 1
+            assert ticks == 10 and not saving.done() and not leasing.done()
+            assert await store.load("c1") == "before"  # reads go on (WAL)
+        finally:
+            other.execute("COMMIT")
+            other.close()
+        await asyncio.wait_for(asyncio.gather(saving, leasing), 5)
+        assert leasing.result() is True
+        assert await store.load("c1") == "after"
+        assert not await store.first_seen("k", 60)
+
+    run(tmp_path, test)

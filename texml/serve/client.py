@@ -1,4 +1,4 @@
-"""The Call Control API client of `texml serve`, on `httpx.AsyncClient`.
+"""The Call Control API client of `texml serve`, on aiohttp.
 
 Every command carries a `command_id` (made by the session, and the same on every attempt), so
 Call Control carries out a command once however many times it is sent. That makes retrying
@@ -8,6 +8,13 @@ honoured up to the deadline), at most `max_attempts` times and within `deadline`
 attempt waits twice as long as the one before it for its reply (500 ms, 1 s, 2 s...), so that
 an API that is slow rather than gone still answers. Any other 4xx is final: it goes back to
 the session, which takes the call's error path.
+
+Commands are the busiest requests texml makes (about one for every other webhook), so they go
+through aiohttp's client directly: per request it costs a third of what httpx on aiohttp costs,
+and httpx's own pool (httpcore) slows down as more connections are open (see README,
+Performance). A `transport` (an `httpx.AsyncBaseTransport`, such as `httpx.MockTransport`)
+sends them through httpx instead: the tests use it to script Call Control's replies; the retry
+policy above is the same code either way.
 """
 
 from __future__ import annotations
@@ -20,12 +27,15 @@ from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+import aiohttp
 import httpx
 
 REPLY_TIMEOUT = 0.5  # seconds: no reply by then counts as a failed attempt
 MAX_ATTEMPTS = 5
 DEADLINE = 10.0  # seconds for all attempts together
 BACKOFF = 0.05  # seconds before the second attempt; doubles after each
+MAX_CONNECTIONS = 200  # to the Call Control API at once
+MAX_REPLY_BYTES = 1_000_000  # of a reply read; Call Control's are a few hundred bytes
 
 
 @dataclass(frozen=True)
@@ -54,14 +64,13 @@ class CallControlClient:
                  deadline: float = DEADLINE, backoff: float = BACKOFF,
                  on_retry: Callable[[str, int, str], None] | None = None,
                  sleep: Callable[[float], Any] = asyncio.sleep) -> None:  # fmt: skip
-        headers = {"User-Agent": "texml", "Accept": "application/json"}
+        self.headers = {"User-Agent": "texml", "Accept": "application/json"}
         if api_key:
-            headers["Authorization"] = f"Bearer {api_key}"
-        self.http = httpx.AsyncClient(
-            base_url=api_base.rstrip("/"), headers=headers, transport=transport,
-            timeout=httpx.Timeout(reply_timeout, connect=reply_timeout),
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
-        )  # fmt: skip
+            self.headers["Authorization"] = f"Bearer {api_key}"
+        self.base = api_base.rstrip("/")
+        self._transport = transport
+        self._httpx: httpx.AsyncClient | None = None
+        self._session: aiohttp.ClientSession | None = None
         self.reply_timeout = reply_timeout
         self.max_attempts = max_attempts
         self.deadline = deadline
@@ -95,21 +104,18 @@ class CallControlClient:
 
     async def _attempt(self, method: str, path: str, body: Mapping[str, Any] | None,
                        patience: float) -> tuple[int, Any, str, float | None]:  # fmt: skip
-        timeout = httpx.Timeout(patience)
+        params = _query(body) if method in ("GET", "DELETE") else None
+        content = None if params is not None else json.dumps(dict(body or {})).encode()
         try:
-            if method in ("GET", "DELETE"):
-                request = self.http.request(method, path, params=_query(body), timeout=timeout)
-            else:
-                request = self.http.request(method, path, json=dict(body or {}), timeout=timeout)
-            # The transport's own timeouts do not cover everything (a mocked transport, a
-            # server that trickles bytes): the whole attempt is bounded too.
-            response = await asyncio.wait_for(request, patience)
-        except (TimeoutError, httpx.TimeoutException):
+            # The whole attempt is bounded: connecting, sending and a server that trickles bytes.
+            async with asyncio.timeout(patience):
+                status, headers, raw = await self._exchange(method, path, params, content)
+        except TimeoutError:
             return 0, None, f"no reply within {patience * 1000:.0f} ms", None
-        except httpx.HTTPError as exc:
+        except (aiohttp.ClientError, httpx.HTTPError, OSError) as exc:
             return 0, None, f"{type(exc).__name__}: {exc}", None
         try:
-            reply = response.json() if response.content else {}
+            reply = json.loads(raw) if raw else {}
         except ValueError:
             reply = {}
         data = reply.get("data", reply) if isinstance(reply, dict) else reply
@@ -117,15 +123,36 @@ class CallControlClient:
         if isinstance(reply, dict) and reply.get("errors"):
             detail = json.dumps(reply["errors"])
         retry_after = None
-        if response.status_code == 429:
+        if status == 429:
             try:
-                retry_after = float(response.headers.get("retry-after", ""))
+                retry_after = float(headers.get("retry-after", ""))
             except ValueError:
                 retry_after = None
-        return response.status_code, data, detail, retry_after
+        return status, data, detail, retry_after
+
+    async def _exchange(self, method: str, path: str, params: dict[str, str] | None,
+                        content: bytes | None) -> tuple[int, Mapping[str, str], bytes]:  # fmt: skip
+        """One request: (status, headers, body)."""
+        headers = self.headers if content is None else {
+            **self.headers, "Content-Type": "application/json"}
+        if self._transport is not None:
+            if self._httpx is None:
+                self._httpx = httpx.AsyncClient(transport=self._transport, timeout=None)
+            response = await self._httpx.request(method, self.base + path, params=params,
+                                                 content=content, headers=headers)  # fmt: skip
+            return response.status_code, response.headers, response.content[:MAX_REPLY_BYTES]
+        if self._session is None:
+            self._session = aiohttp.ClientSession(
+                connector=aiohttp.TCPConnector(limit=MAX_CONNECTIONS), auto_decompress=True)
+        async with self._session.request(method, self.base + path, params=params, data=content,
+                                         headers=headers) as response:  # fmt: skip
+            return response.status, response.headers, await response.content.read(MAX_REPLY_BYTES)
 
     async def close(self) -> None:
-        await self.http.aclose()
+        if self._session is not None:
+            await self._session.close()
+        if self._httpx is not None:
+            await self._httpx.aclose()
 
 
 def _query(body: Mapping[str, Any] | None) -> dict[str, str]:

@@ -3,7 +3,9 @@
 `Engine.handle` is the loop of `texml.dryrun.DryRun._handle` with real I/O around it:
 
 1. take the call's lock in the store (other calls go on meanwhile: locks are per call);
-2. load the session (`texml.runtime.state`), feed it the input;
+2. load the session (`texml.runtime.state`; the stored text is always read, but when it is
+   just what this process saved last, the session object it was saved from is reused rather
+   than decoded again), feed it the input;
 3. perform its effects: commands through the Call Control client (their replies are fed back),
    documents fetched from the application, `<HttpRequest>`s; timers are kept in the store;
 4. save the session and let the lock go;
@@ -30,7 +32,7 @@ import json
 import logging
 import time
 import uuid
-from collections import deque
+from collections import OrderedDict, deque
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass, field
 from typing import Any
@@ -41,7 +43,8 @@ from texml.runtime import (
     CallOver, CallSession, CancelTimer, Effect, FetchDocument, MakeHttpRequest, PostCallback,
     SendCommand, StartTimer, Trace, state,
 )  # fmt: skip
-from texml.runtime.sources import CONNECT_TIMEOUT, TOTAL_TIMEOUT, Reply, with_query
+from texml.runtime.sources import Reply, with_query
+from texml.serve.apphttp import AppClient, AppHttpError
 from texml.serve.client import CallControlClient
 from texml.serve.config import ServeConfig
 from texml.serve.metrics import Metrics
@@ -51,9 +54,12 @@ log = logging.getLogger("texml.serve")
 
 CLEANUP_TIMER = "cleanup"  # deletes a finished call (session timers are named t<token>:<name>)
 CALL_MEMORY = 86400.0  # seconds a call id is remembered: an incoming call is created once
+REPLAY_TTL = 86400.0  # seconds the event ids of a deleted call are remembered
 TIMER_POLL = 0.05  # seconds between looks for due timers
 HTTP_REQUEST_LIMIT = 1_000_000  # bytes of an <HttpRequest> reply kept
+CALLBACK_REPLY_LIMIT = 65_536  # bytes of a status callback's reply read (and ignored)
 CALLBACK_RETRY_DELAYS = (0.5, 1.5)  # a callback that got no reply at all is sent again
+SESSION_CACHE = 1000  # live calls kept decoded in memory between inputs (see `Engine._take`)
 
 Feed = Callable[[CallSession, float], list[Effect]]
 
@@ -88,7 +94,7 @@ class OutboundCall:
 
 class Engine:
     def __init__(self, config: ServeConfig, store: Store, client: CallControlClient,
-                 http: httpx.AsyncClient, *, metrics: Metrics | None = None,
+                 http: AppClient, *, metrics: Metrics | None = None,
                  clock: Callable[[], float] = time.time) -> None:  # fmt: skip
         self.config = config
         self.store = store
@@ -98,6 +104,9 @@ class Engine:
         self.clock = clock
         self._callbacks: dict[str, asyncio.Task[None]] = {}
         self._tasks: set[asyncio.Task[Any]] = set()
+        # call key -> (the state text this process saved, the session it was saved from)
+        self._sessions: OrderedDict[str, tuple[str, CallSession]] = OrderedDict()
+        self.session_cache = SESSION_CACHE
 
     # --- inputs --------------------------------------------------------------------------------
 
@@ -187,7 +196,7 @@ class Engine:
             text = await self.store.load(key)
             created = False
             if text is not None:
-                session = self._load(text)
+                session = self._take(key, text)
             elif create is not None and await self.store.first_seen(f"call:{key}", CALL_MEMORY):
                 session, feed = create()
                 created = True
@@ -210,13 +219,32 @@ class Engine:
                 if session.over and not was_over:
                     await self.store.set_timer(final_key, CLEANUP_TIMER,
                                                self.clock() + self.config.retain_seconds)  # fmt: skip
-                await self.store.save(final_key, state.dumps(session))
+                saved = state.dumps(session)
+                await self.store.save(final_key, saved)
+                self._keep(final_key, saved, session)
         if created:
             self.metrics.calls_started += 1
             log.info("call started", extra={"call": session.call_control_id,
                                             "direction": session.direction})  # fmt: skip
         self._send_callbacks(session.call_control_id, callbacks)
         return handled
+
+    def _take(self, key: str, text: str) -> CallSession:
+        """The call stored as `text`: the object this process saved it from, when the store
+        still holds just what it saved (the usual case: no other process touched the call),
+        else decoded from the text. Taken out of the cache while it is worked on, so a failed
+        input can never leave a half-changed session there."""
+        kept = self._sessions.pop(key, None)
+        if kept is not None and kept[0] == text:
+            return kept[1]
+        return self._load(text)
+
+    def _keep(self, key: str, text: str, session: CallSession) -> None:
+        if session.over:
+            return  # finished: only late webhooks and the cleanup will read it
+        self._sessions[key] = (text, session)
+        while len(self._sessions) > self.session_cache:
+            self._sessions.popitem(last=False)
 
     def _load(self, text: str) -> CallSession:
         box: list[CallSession] = []
@@ -242,6 +270,7 @@ class Engine:
         call = session.call_control_id
         if isinstance(effect, SendCommand):
             self.metrics.commands += 1
+            self.metrics.command_sent()
             command = effect.command
             outcome = await self.client.send(command.method, effect.path, command.body)
             if not outcome.ok:
@@ -285,34 +314,25 @@ class Engine:
         else:
             try:
                 if effect.method == "GET":
-                    request = self.http.build_request("GET", with_query(url, effect.params))
+                    got = await self.http.exchange("GET", with_query(url, effect.params),
+                                                   max_bytes=max_bytes)  # fmt: skip
                 else:
-                    request = self.http.build_request("POST", url, data=dict(effect.params))
-                response = await self.http.send(request, stream=True)
-                try:
-                    body = bytearray()
-                    async for chunk in response.aiter_bytes():
-                        body += chunk
-                        if len(body) > max_bytes:  # refused anyway: stop reading
-                            break
-                finally:
-                    await response.aclose()
-                reply = Reply(response.status_code, response.headers.get("content-type"), bytes(body))
-            except httpx.TimeoutException:
-                reply = Reply(None, None, b"", "timed out")
-            except httpx.HTTPError as exc:
-                reply = Reply(None, None, b"", str(exc) or type(exc).__name__)
+                    got = await self.http.exchange("POST", url, form=dict(effect.params),
+                                                   max_bytes=max_bytes)  # fmt: skip
+                reply = Reply(got.status, got.content_type, got.body)
+            except AppHttpError as exc:
+                reply = Reply(None, None, b"", str(exc))
         if reply.status is None or not 200 <= reply.status < 300:
             self.metrics.fetch_errors += 1
         return reply
 
     async def _http_request(self, effect: MakeHttpRequest) -> tuple[int | None, bytes, dict[str, str]]:
         try:
-            response = await self.http.request(effect.method, effect.url, headers=dict(effect.headers),
-                                               content=effect.body)  # fmt: skip
-            return response.status_code, response.content[:HTTP_REQUEST_LIMIT], dict(response.headers)
-        except httpx.HTTPError:
+            got = await self.http.exchange(effect.method, effect.url, headers=dict(effect.headers),
+                                           content=effect.body, max_bytes=HTTP_REQUEST_LIMIT)  # fmt: skip
+        except AppHttpError:
             return None, b"", {}
+        return got.status, got.body[:HTTP_REQUEST_LIMIT], got.headers
 
     def _send_callbacks(self, call_id: str, callbacks: list[PostCallback]) -> None:
         """Post callbacks after the state is saved, in order per call, without holding the
@@ -352,16 +372,17 @@ class Engine:
                 await asyncio.sleep(delay)
             try:
                 if callback.method == "GET":
-                    response = await self.http.get(with_query(callback.url, callback.params))
+                    got = await self.http.exchange("GET", with_query(callback.url, callback.params),
+                                                   max_bytes=CALLBACK_REPLY_LIMIT)  # fmt: skip
                 else:
-                    response = await self.http.post(callback.url, data=dict(callback.params))
-            except (httpx.ConnectError, httpx.ConnectTimeout, httpx.ReadError,
-                    httpx.RemoteProtocolError) as exc:  # fmt: skip
-                problem = f"{type(exc).__name__}: {exc}"
-                continue
-            except httpx.HTTPError as exc:  # a timeout after sending: it may have arrived
-                return f"{type(exc).__name__}: {exc}"
-            return f"HTTP {response.status_code}" if response.status_code >= 400 else ""
+                    got = await self.http.exchange("POST", callback.url, form=dict(callback.params),
+                                                   max_bytes=CALLBACK_REPLY_LIMIT)  # fmt: skip
+            except AppHttpError as exc:
+                if exc.kind == "unreached":
+                    problem = str(exc)
+                    continue
+                return str(exc)  # no reply in time, after sending: it may have arrived
+            return f"HTTP {got.status}" if got.status >= 400 else ""
         return problem
 
     # --- timers --------------------------------------------------------------------------------
@@ -378,7 +399,10 @@ class Engine:
         if name == CLEANUP_TIMER:
             async with self.store.lock(call_id):
                 text = await self.store.load(call_id)
-                if text is not None and self._load(text).over:
+                session = None if text is None else self._take(call_id, text)
+                if session is not None and session.over:
+                    # Its events stay known, so that a replay of one is still told apart.
+                    await self.store.remember([seen_key(e) for e in session.seen_events], REPLAY_TTL)
                     await self.store.delete(call_id)
             return
         await self.handle(call_id, lambda s, now: s.on_timer(name, now))
@@ -411,6 +435,11 @@ class Engine:
             await asyncio.wait(pending, timeout=timeout)
 
 
+def seen_key(event_id: str) -> str:
+    """The store's `first_seen` key of a webhook's event id."""
+    return f"webhook:{event_id}"
+
+
 def client_state_naming(call_id: str) -> str:
     """The `client_state` of a call: Base64 JSON `{"call": id}`."""
     return base64.b64encode(json.dumps({"call": call_id}, separators=(",", ":")).encode()).decode()
@@ -427,13 +456,11 @@ def _call_named(client_state: Any) -> str | None:
     return call if isinstance(call, str) else None
 
 
-def http_client(transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
-    """The client for the application's documents, callbacks and `<HttpRequest>`s."""
-    return httpx.AsyncClient(
-        timeout=httpx.Timeout(TOTAL_TIMEOUT, connect=CONNECT_TIMEOUT), follow_redirects=True,
-        headers={"User-Agent": "texml"}, transport=transport,
-        limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
-    )  # fmt: skip
+def http_client(transport: httpx.AsyncBaseTransport | None = None) -> AppClient:
+    """The client for the application's documents, callbacks and `<HttpRequest>`s (aiohttp;
+    through httpx with `transport`, for tests)."""
+    return AppClient(transport)
 
 
-__all__ = ["CLEANUP_TIMER", "Engine", "Handled", "OutboundCall", "client_state_naming", "http_client"]
+__all__ = ["CLEANUP_TIMER", "REPLAY_TTL", "Engine", "Handled", "OutboundCall", "client_state_naming",
+           "http_client", "seen_key"]

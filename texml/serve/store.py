@@ -10,7 +10,8 @@ the store can carry on any call, and a restarted process carries on where the la
 - `set_timer`/`cancel_timer`/`claim_due_timers`: timers kept with the call; a due timer is
   claimed (and removed) atomically, so exactly one process fires it.
 - `first_seen(key, ttl)`: True the first time a key is seen within `ttl` seconds (replayed
-  webhooks).
+  webhooks); `remember(keys, ttl)` marks keys seen without asking (the events of a call that
+  is deleted, so that their replays are still known).
 - `active_calls()`: how many calls are stored.
 
 Implementations: `texml.serve.store_sqlite.SqliteStore` (`sqlite:///PATH`, the default; one
@@ -20,6 +21,7 @@ hosts).
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol, runtime_checkable
 
@@ -45,6 +47,8 @@ class Store(Protocol):
     async def claim_due_timers(self, now: float, limit: int = 100) -> list[tuple[str, str, float]]: ...
 
     async def first_seen(self, key: str, ttl: float) -> bool: ...
+
+    async def remember(self, keys: Sequence[str], ttl: float) -> None: ...
 
     async def active_calls(self) -> int: ...
 

@@ -24,7 +24,7 @@ import contextlib
 import json
 import secrets
 import time
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Sequence
 from typing import Any
 
 import redis.asyncio as aioredis
@@ -250,6 +250,15 @@ class RedisStore:
         """True the first time `key` is seen within `ttl` seconds, in any process."""
         ttl_ms = max(1, int(ttl * 1000))
         return bool(await self._redis.set(self._key("seen:", key), "1", nx=True, px=ttl_ms))
+
+    async def remember(self, keys: Sequence[str], ttl: float) -> None:
+        if not keys:
+            return
+        ttl_ms = max(1, int(ttl * 1000))
+        async with self._redis.pipeline(transaction=False) as pipe:
+            for key in keys:
+                pipe.set(self._key("seen:", key), "1", px=ttl_ms)
+            await pipe.execute()
 
     async def active_calls(self) -> int:
         return int(await self._redis.scard(self._key("calls")))

@@ -5,8 +5,12 @@ call: owner, host, pid, expiry) and `seen` (`first_seen` keys with their expiry)
 WAL mode; every change is one transaction, and `BEGIN IMMEDIATE` makes read-then-write steps
 (timer claims, lock leases, `first_seen`) atomic against other processes on the same file.
 
-The database is used from one worker thread (sqlite3 blocks), so the event loop never waits on
-the disk. A call's lock is an asyncio lock within the process (waiters queue without touching
+Each operation first runs at once on the event loop, on a connection that never waits for
+the file's write lock: the statements are small and WAL commits do not sync, so this costs tens
+of microseconds where a hop to a thread and back costs more (and, under load, waits for the
+GIL). When another process holds the write lock, the operation is rolled back and runs again
+on a worker thread's connection, which waits for the lock (up to `BUSY_TIMEOUT`): the event loop
+itself never waits on another process. A call's lock is an asyncio lock within the process (waiters queue without touching
 the file) plus a lease row, so that two processes (or two stores) on one file exclude each
 other too. The lease is renewed while held; a holder that died frees it at once when it was
 on this host (its pid is gone), else when the lease runs out.
@@ -20,8 +24,9 @@ import itertools
 import os
 import socket
 import sqlite3
+import threading
 import time
-from collections.abc import AsyncIterator, Callable
+from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
@@ -30,6 +35,7 @@ from texml.serve.store import LockTimeout
 LOCK_LEASE = 10.0  # seconds a lease outlives a holder that stopped renewing it
 LOCK_WAIT = 30.0  # longest wait for a call's lock, then LockTimeout
 PURGE_EVERY = 60.0  # seconds between sweeps of expired `seen` keys
+BUSY_TIMEOUT = 15.0  # seconds the worker thread waits for another process's write lock
 
 T = TypeVar("T")
 
@@ -59,17 +65,40 @@ class SqliteStore:
         self._owner = f"{self._host}:{self._pid}:{id(self):x}"
         self._executor = ThreadPoolExecutor(1, thread_name_prefix="texml-sqlite")
         self._local: dict[str, tuple[asyncio.Lock, int]] = {}
+        self._held: dict[str, str] = {}  # call id -> lease token, while this store holds it
+        self._renewer: asyncio.TimerHandle | None = None
+        self._renewer_loop: asyncio.AbstractEventLoop | None = None
         self._last_purge = 0.0
-        self._db = self._executor.submit(self._connect).result()  # errors show at start
+        # Errors (a path that cannot be opened) show at start.
+        self._waiting_db = self._executor.submit(self._connect, BUSY_TIMEOUT).result()
+        self._quick_db = self._connect(0.0, setup=False)  # the first one made the schema
+        self._on_loop = threading.local()
 
-    def _connect(self) -> sqlite3.Connection:
-        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False, timeout=15.0)
-        db.execute("PRAGMA journal_mode=WAL")
+    def _connect(self, timeout: float, *, setup: bool = True) -> sqlite3.Connection:
+        db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
+                             timeout=timeout)  # fmt: skip
         db.execute("PRAGMA synchronous=NORMAL")  # a process crash loses nothing committed
-        db.executescript(_SCHEMA)
+        if setup:
+            db.execute("PRAGMA journal_mode=WAL")  # kept in the file
+            db.executescript(_SCHEMA)
         return db
 
+    @property
+    def _db(self) -> sqlite3.Connection:
+        """The connection of the thread running the operation."""
+        return self._quick_db if getattr(self._on_loop, "active", False) else self._waiting_db
+
     async def _run(self, fn: Callable[..., T], *args: Any) -> T:
+        """`fn(*args)` at once on the loop's connection; on the worker thread's if the file
+        is busy (another process writing)."""
+        self._on_loop.active = True
+        try:
+            return fn(*args)
+        except sqlite3.OperationalError as exc:
+            if exc.sqlite_errorcode & 0xFF not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+                raise
+        finally:
+            self._on_loop.active = False
         loop = asyncio.get_running_loop()
         return await loop.run_in_executor(self._executor, fn, *args)
 
@@ -79,10 +108,11 @@ class SqliteStore:
         db.execute("BEGIN IMMEDIATE")
         try:
             result = fn(db)
+            db.execute("COMMIT")
         except BaseException:
-            db.execute("ROLLBACK")
+            if db.in_transaction:
+                db.execute("ROLLBACK")
             raise
-        db.execute("COMMIT")
         return result
 
     # --- locks --------------------------------------------------------------------------------
@@ -93,25 +123,54 @@ class SqliteStore:
         deadline = time.monotonic() + self.lock_wait
         local = self._local_lock(call_id)
         try:
-            try:
-                await asyncio.wait_for(local.acquire(), max(0.0, deadline - time.monotonic()))
-            except TimeoutError:
-                raise LockTimeout(f"call {call_id} stayed locked in this process") from None
+            if local.locked():  # another input of this call is being handled here: queue
+                try:
+                    async with asyncio.timeout(max(0.0, deadline - time.monotonic())):
+                        await local.acquire()
+                except TimeoutError:
+                    raise LockTimeout(f"call {call_id} stayed locked in this process") from None
+            else:
+                await local.acquire()  # free: taken at once
             try:
                 token = await self._lease(call_id, deadline)
-                keeper = asyncio.create_task(self._keep(call_id, token))
+                self._held[call_id] = token
+                self._renewing()
                 try:
                     yield
                 finally:
-                    keeper.cancel()
-                    with contextlib.suppress(asyncio.CancelledError):
-                        await keeper
+                    del self._held[call_id]
                     # Shielded: a cancelled holder still frees the call at once.
                     await asyncio.shield(self._run(self._release, call_id, token))
             finally:
                 local.release()
         finally:
             self._drop_local(call_id)
+
+    def _renewing(self) -> None:
+        """Make sure the renewer runs: one timer callback on the event loop renews every lease
+        this store holds, each third of `lock_lease` (not a task per lock: a lock then costs
+        no task, and letting it go waits for nothing)."""
+        loop = asyncio.get_running_loop()
+        if self._renewer is None or self._renewer_loop is not loop:  # (a store outlives a loop)
+            self._renewer_loop = loop
+            self._renewer = loop.call_later(self.lock_lease / 3, self._renew_held)
+
+    def _renew_held(self) -> None:
+        self._renewer = None
+        if not self._held:
+            return  # started again by the next lock
+        held = list(self._held.items())
+        self._on_loop.active = True
+        try:
+            self._renew(held)
+        except sqlite3.OperationalError:  # the file is busy: the worker thread waits for it
+            with contextlib.suppress(RuntimeError):  # the store is closing
+                self._executor.submit(self._renew, held)
+        except sqlite3.Error:
+            pass  # closed: the leases run out by themselves
+        finally:
+            self._on_loop.active = False
+        self._renewing()
 
     def _local_lock(self, call_id: str) -> asyncio.Lock:
         lock, users = self._local.get(call_id, (None, 0))
@@ -137,7 +196,17 @@ class SqliteStore:
         return token
 
     def _try_lease(self, call_id: str, token: str) -> bool:
-        def take(db: sqlite3.Connection) -> bool:
+        # Most leases are free (or long expired): one statement takes them.
+        now = time.time()
+        taken = self._db.execute(
+            "INSERT INTO locks VALUES (?, ?, ?, ?, ?) ON CONFLICT (call_id) DO UPDATE SET "
+            "owner = excluded.owner, host = excluded.host, pid = excluded.pid, "
+            "expires = excluded.expires WHERE locks.expires <= ?",
+            (call_id, token, self._host, self._pid, now + self.lock_lease, now))  # fmt: skip
+        if taken.rowcount == 1:
+            return True
+
+        def take(db: sqlite3.Connection) -> bool:  # held: unless its holder died here
             now = time.time()
             row = db.execute("SELECT host, pid, expires FROM locks WHERE call_id = ?",
                              (call_id,)).fetchone()  # fmt: skip
@@ -161,14 +230,10 @@ class SqliteStore:
             return False
         return False
 
-    async def _keep(self, call_id: str, token: str) -> None:
-        while True:
-            await asyncio.sleep(self.lock_lease / 3)
-            await self._run(self._renew, call_id, token)
-
-    def _renew(self, call_id: str, token: str) -> None:
-        self._db.execute("UPDATE locks SET expires = ? WHERE call_id = ? AND owner = ?",
-                         (time.time() + self.lock_lease, call_id, token))  # fmt: skip
+    def _renew(self, held: list[tuple[str, str]]) -> None:
+        expires = time.time() + self.lock_lease
+        self._db.executemany("UPDATE locks SET expires = ? WHERE call_id = ? AND owner = ?",
+                             [(expires, call_id, token) for call_id, token in held])  # fmt: skip
 
     def _release(self, call_id: str, token: str) -> None:
         self._db.execute("DELETE FROM locks WHERE call_id = ? AND owner = ?", (call_id, token))
@@ -227,16 +292,29 @@ class SqliteStore:
     # --- replays ------------------------------------------------------------------------------
 
     async def first_seen(self, key: str, ttl: float) -> bool:
-        def mark(db: sqlite3.Connection) -> bool:
+        def mark() -> bool:
             now = time.time()
             if now - self._last_purge > PURGE_EVERY:
-                db.execute("DELETE FROM seen WHERE expires <= ?", (now,))
+                self._db.execute("DELETE FROM seen WHERE expires <= ?", (now,))
                 self._last_purge = now
-            db.execute("DELETE FROM seen WHERE key = ? AND expires <= ?", (key, now))
-            cursor = db.execute("INSERT OR IGNORE INTO seen VALUES (?, ?)", (key, now + ttl))
+            # New, or there but expired: (re)written, one row changed. One statement: atomic.
+            cursor = self._db.execute(
+                "INSERT INTO seen VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
+                "expires = excluded.expires WHERE seen.expires <= ?", (key, now + ttl, now))
             return cursor.rowcount == 1
 
-        return await self._run(self._transaction, mark)
+        return await self._run(mark)
+
+    async def remember(self, keys: Sequence[str], ttl: float) -> None:
+        expires = time.time() + ttl
+
+        def mark(db: sqlite3.Connection) -> None:
+            db.executemany("INSERT INTO seen VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
+                           "expires = max(seen.expires, excluded.expires)",
+                           [(key, expires) for key in keys])  # fmt: skip
+
+        if keys:
+            await self._run(self._transaction, mark)
 
     async def ping(self) -> bool:
         await self._run(lambda: self._db.execute("SELECT 1").fetchone())
@@ -244,11 +322,16 @@ class SqliteStore:
 
     async def close(self) -> None:
         def shut() -> None:
-            self._db.close()
+            self._waiting_db.close()
 
+        if self._renewer is not None:
+            self._renewer.cancel()
+            self._renewer = None
         with contextlib.suppress(sqlite3.Error):
-            await self._run(shut)
+            await asyncio.get_running_loop().run_in_executor(self._executor, shut)
+            self._quick_db.close()
         self._executor.shutdown(wait=False)
 
 
 __all__ = ["SqliteStore"]
+

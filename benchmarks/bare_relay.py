@@ -5,7 +5,7 @@
 It does the least a Call Control app can do to run the benchmark's call (answer, N speaks,
 hang up): no signature check, no store, no document, no callbacks — per call, a counter in
 memory. Each webhook that asks for a command gets it sent (and its reply awaited) before the
-webhook is answered, as `texml serve` does; so `serve_ratio_bare` in `benchmarks/run.py` is
+webhook is answered, with the same HTTP client (aiohttp) as `texml serve`; so `serve_ratio_bare` in `benchmarks/run.py` is
 texml's throughput over what uvicorn, FastAPI and httpx alone allow on the same machine.
 """
 
@@ -16,7 +16,7 @@ import contextlib
 import json
 from collections.abc import AsyncIterator
 
-import httpx
+import aiohttp
 import uvicorn
 from fastapi import FastAPI, Request
 from fastapi.responses import Response
@@ -24,14 +24,13 @@ from fastapi.responses import Response
 
 def create_app(api_base: str, says: int) -> FastAPI:
     spoken: dict[str, int] = {}
-    clients: list[httpx.AsyncClient] = []
+    clients: list[aiohttp.ClientSession] = []
 
     @contextlib.asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        async with httpx.AsyncClient(
-            base_url=api_base, timeout=5.0,
-            limits=httpx.Limits(max_connections=200, max_keepalive_connections=50),
-        ) as client:  # fmt: skip
+        # The HTTP client `texml serve` sends its commands with (aiohttp, 200 connections).
+        async with aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=200),
+                                         timeout=aiohttp.ClientTimeout(total=5.0)) as client:  # fmt: skip
             clients.append(client)
             yield
 
@@ -53,7 +52,8 @@ def create_app(api_base: str, says: int) -> FastAPI:
                 spoken.pop(call, None)
                 action = "hangup"
         if action is not None:
-            await clients[0].post(f"/calls/{call}/actions/{action}", json=body)
+            async with clients[0].post(f"{api_base}/calls/{call}/actions/{action}", json=body) as reply:
+                await reply.read()
         return Response(status_code=200)
 
     return app

@@ -111,14 +111,14 @@ def test_a_lock_held_too_long_times_out(tmp_path: Path) -> None:
 def test_a_lease_outlives_a_holder_that_stopped(tmp_path: Path) -> None:
     async def test(a: SqliteStore, b: SqliteStore) -> None:
         # A holder on another host that stopped renewing: its lease runs out.
-        a._db.execute("INSERT INTO locks VALUES ('v3:1', 'gone', 'elsewhere', 1, ?)", (time.time() + 0.4,))
+        a._quick_db.execute("INSERT INTO locks VALUES ('v3:1', 'gone', 'elsewhere', 1, ?)", (time.time() + 0.4,))
         start = time.monotonic()
         async with b.lock("v3:1"):
             assert 0.3 < time.monotonic() - start < 2.0
         # A holder on this host whose process has died (kill -9): taken over at once.
         dead = subprocess.run([sys.executable, "-c", "import os; print(os.getpid())"],
                               capture_output=True, text=True, check=True)  # fmt: skip
-        a._db.execute("INSERT INTO locks VALUES ('v3:2', 'dead', ?, ?, ?)",
+        a._quick_db.execute("INSERT INTO locks VALUES ('v3:2', 'dead', ?, ?, ?)",
                       (a._host, int(dead.stdout), time.time() + 60))  # fmt: skip
         start = time.monotonic()
         async with b.lock("v3:2"):
@@ -206,5 +206,34 @@ def test_a_write_lock_held_by_another_process_never_blocks_the_event_loop(tmp_pa
         assert leasing.result() is True
         assert await store.load("c1") == "after"
         assert not await store.first_seen("k", 60)
+
+    run(tmp_path, test)
+
+
+def test_writes_of_one_loop_turn_share_one_commit_and_a_failing_one_spoils_no_other(tmp_path: Path) -> None:
+    async def test(store: SqliteStore) -> None:
+        statements: list[str] = []
+        store._quick_db.set_trace_callback(statements.append)
+
+        def broken(db: Any) -> None:
+            db.execute("INSERT INTO calls VALUES ('bad', 'x', 0)")
+            raise ValueError("this write fails")
+
+        async def bad() -> None:
+            await store._write(broken)
+
+        saves = [store.save(f"c{i}", f"state {i}") for i in range(50)]
+        results = await asyncio.gather(*saves, store.first_seen("k", 60), bad(),
+                                       return_exceptions=True)  # fmt: skip
+        assert results[:50] == [None] * 50 and results[50] is True
+        assert isinstance(results[51], ValueError)
+        assert [await store.load(f"c{i}") for i in (0, 49)] == ["state 0", "state 49"]
+        assert await store.load("bad") is None  # its rows went with it
+        assert await store.active_calls() == 50
+        # One batch (rolled back because of the bad write), then each write on its own.
+        assert statements.count("BEGIN IMMEDIATE") == 1 + 52
+        statements.clear()
+        await asyncio.gather(*(store.save(f"c{i}", "again") for i in range(50)))
+        assert statements.count("BEGIN IMMEDIATE") == 1 and statements.count("COMMIT") == 1
 
     run(tmp_path, test)

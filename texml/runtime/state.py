@@ -18,6 +18,8 @@ import dataclasses
 import datetime
 import importlib
 import json
+
+import orjson
 from collections import OrderedDict
 from collections.abc import Callable
 from typing import Any
@@ -35,12 +37,12 @@ def dumps(session: Any) -> str:
     """The session as a JSON document."""
     state = {k: v for k, v in vars(session).items() if k != "new_id"}
     state["verbs"] = _document(state["verbs"])
-    return json.dumps({"v": VERSION, "session": _Encoder().attributes(state)}, separators=(",", ":"))
+    return orjson.dumps({"v": VERSION, "session": _Encoder().attributes(state)}).decode()
 
 
 def loads(text: str | bytes, *, new_id: Callable[[], str]) -> Any:
     """The session saved by `dumps`, with `new_id` as its id factory."""
-    data = json.loads(text)
+    data = orjson.loads(text)
     if data.get("v") != VERSION:
         raise ValueError(f"unknown session format {data.get('v')!r}")
     state = _Decoder(new_id).decode(data["session"])

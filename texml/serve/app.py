@@ -33,6 +33,7 @@ from typing import Any
 from urllib.parse import parse_qsl
 
 import httpx
+import orjson
 from fastapi import FastAPI, Request
 from fastapi.responses import JSONResponse, Response
 
@@ -89,7 +90,7 @@ class ServeApp(FastAPI):
                     log.exception("webhook failed")
                     status, reply = 500, {"error": "internal", "detail": "the webhook could not be handled"}
                 break
-        payload = json.dumps(reply, separators=(",", ":")).encode()
+        payload = orjson.dumps(reply)
         await send({"type": "http.response.start", "status": status, "headers": [
             (b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]})
         await send({"type": "http.response.body", "body": payload})
@@ -153,7 +154,7 @@ def create_app(config: ServeConfig, *, store: Store | None = None,
                                                        "peer": peer})  # fmt: skip
                 return 401, {"error": exc.reason, "detail": str(exc)}
         try:
-            envelope = json.loads(raw)
+            envelope = orjson.loads(raw)
             data = envelope["data"]
             event_type = data["event_type"]
             if not isinstance(event_type, str) or not isinstance(data.get("payload", {}), dict):

@@ -29,6 +29,7 @@ from typing import Any
 
 import aiohttp
 import httpx
+import orjson
 
 REPLY_TIMEOUT = 0.5  # seconds: no reply by then counts as a failed attempt
 MAX_ATTEMPTS = 5
@@ -105,7 +106,7 @@ class CallControlClient:
     async def _attempt(self, method: str, path: str, body: Mapping[str, Any] | None,
                        patience: float) -> tuple[int, Any, str, float | None]:  # fmt: skip
         params = _query(body) if method in ("GET", "DELETE") else None
-        content = None if params is not None else json.dumps(dict(body or {})).encode()
+        content = None if params is not None else orjson.dumps(dict(body or {}))
         try:
             # The whole attempt is bounded: connecting, sending and a server that trickles bytes.
             async with asyncio.timeout(patience):
@@ -115,7 +116,7 @@ class CallControlClient:
         except (aiohttp.ClientError, httpx.HTTPError, OSError) as exc:
             return 0, None, f"{type(exc).__name__}: {exc}", None
         try:
-            reply = json.loads(raw) if raw else {}
+            reply = orjson.loads(raw) if raw else {}
         except ValueError:
             reply = {}
         data = reply.get("data", reply) if isinstance(reply, dict) else reply

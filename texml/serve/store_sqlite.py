@@ -2,18 +2,27 @@
 
 Tables: `calls` (id, state), `timers` (call id, name, due time), `locks` (a lease per locked
 call: owner, host, pid, expiry) and `seen` (`first_seen` keys with their expiry). The file is in
-WAL mode; every change is one transaction, and `BEGIN IMMEDIATE` makes read-then-write steps
-(timer claims, lock leases, `first_seen`) atomic against other processes on the same file.
+WAL mode, and every write happens inside a `BEGIN IMMEDIATE` transaction, so read-then-write
+steps (timer claims, lock leases, `first_seen`) are atomic against other processes on the file.
 
-Each operation first runs at once on the event loop, on a connection that never waits for
-the file's write lock: the statements are small and WAL commits do not sync, so this costs tens
-of microseconds where a hop to a thread and back costs more (and, under load, waits for the
-GIL). When another process holds the write lock, the operation is rolled back and runs again
-on a worker thread's connection, which waits for the lock (up to `BUSY_TIMEOUT`): the event loop
-itself never waits on another process. A call's lock is an asyncio lock within the process (waiters queue without touching
-the file) plus a lease row, so that two processes (or two stores) on one file exclude each
-other too. The lease is renewed while held; a holder that died frees it at once when it was
-on this host (its pid is gone), else when the lease runs out.
+Group commit: the writes asked for during one turn of the event loop (under load, those of
+many calls at once) go into one transaction, committed on the next turn; each caller gets
+its own result once the commit is done. A commit costs far more than the rows it writes (a
+call's state alone: ~60 µs in its own transaction, ~13 µs among ten), so this is where a busy
+server saves the most. A write that fails takes nobody else's down: the batch is rolled back
+and its writes are done again one by one.
+
+Everything runs at once on the event loop, on a connection that never waits for the file's
+write lock: statements are small and WAL commits do not sync, so this costs tens of
+microseconds where a hop to a thread and back costs more (and, under load, waits for the GIL).
+When another process holds the write lock, the batch (or read) runs on a worker thread's
+connection instead, which waits for the lock (up to `BUSY_TIMEOUT`): the event loop itself
+never waits on another process.
+
+A call's lock is an asyncio lock within the process (waiters queue without touching the file)
+plus a lease row, so that two processes (or two stores) on one file exclude each other too. The
+lease is renewed while held; a holder that died frees it at once when it was on this host (its
+pid is gone), else when the lease runs out.
 """
 
 from __future__ import annotations
@@ -24,7 +33,6 @@ import itertools
 import os
 import socket
 import sqlite3
-import threading
 import time
 from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
@@ -72,7 +80,7 @@ class SqliteStore:
         # Errors (a path that cannot be opened) show at start.
         self._waiting_db = self._executor.submit(self._connect, BUSY_TIMEOUT).result()
         self._quick_db = self._connect(0.0, setup=False)  # the first one made the schema
-        self._on_loop = threading.local()
+        self._batch: list[tuple[Callable[[sqlite3.Connection], Any], asyncio.Future[Any]]] = []
 
     def _connect(self, timeout: float, *, setup: bool = True) -> sqlite3.Connection:
         db = sqlite3.connect(self.path, isolation_level=None, check_same_thread=False,
@@ -83,28 +91,72 @@ class SqliteStore:
             db.executescript(_SCHEMA)
         return db
 
-    @property
-    def _db(self) -> sqlite3.Connection:
-        """The connection of the thread running the operation."""
-        return self._quick_db if getattr(self._on_loop, "active", False) else self._waiting_db
-
-    async def _run(self, fn: Callable[..., T], *args: Any) -> T:
-        """`fn(*args)` at once on the loop's connection; on the worker thread's if the file
-        is busy (another process writing)."""
-        self._on_loop.active = True
+    async def _read(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+        """`fn(db)` at once on the loop's connection; on the worker thread's if the file is
+        busy (in WAL mode reads rarely are)."""
         try:
-            return fn(*args)
+            return fn(self._quick_db)
         except sqlite3.OperationalError as exc:
-            if exc.sqlite_errorcode & 0xFF not in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED):
+            if not _busy(exc):
                 raise
-        finally:
-            self._on_loop.active = False
-        loop = asyncio.get_running_loop()
-        return await loop.run_in_executor(self._executor, fn, *args)
+        return await asyncio.get_running_loop().run_in_executor(self._executor, fn, self._waiting_db)
 
-    def _transaction(self, fn: Callable[[sqlite3.Connection], T]) -> T:
+    def _write(self, fn: Callable[[sqlite3.Connection], T]) -> asyncio.Future[T]:
+        """`fn(db)`, which writes, in the next group commit (see the module's docstring); the
+        future has its result once committed."""
+        loop = asyncio.get_running_loop()
+        future: asyncio.Future[T] = loop.create_future()
+        self._batch.append((fn, future))
+        if len(self._batch) == 1:
+            loop.call_soon(self._commit)
+        return future
+
+    def _commit(self) -> None:
+        batch, self._batch = self._batch, []
+        try:
+            outcomes = self._commit_batch(self._quick_db, batch)
+        except sqlite3.OperationalError as exc:
+            if not _busy(exc):
+                outcomes = [(None, exc)] * len(batch)
+            else:  # another process is writing: wait for it on the worker thread
+                loop = asyncio.get_running_loop()
+                try:
+                    waited = loop.run_in_executor(self._executor, self._commit_batch,
+                                                  self._waiting_db, batch)  # fmt: skip
+                except RuntimeError as closed:  # the store is closing
+                    outcomes = [(None, closed)] * len(batch)
+                else:
+                    waited.add_done_callback(lambda done: _settle(batch, done))
+                    return
+        except Exception as exc:  # noqa: BLE001 - e.g. closed: every caller hears it
+            outcomes = [(None, exc)] * len(batch)
+        for (_, future), (result, error) in zip(batch, outcomes, strict=True):
+            _resolve(future, result, error)
+
+    def _commit_batch(self, db: sqlite3.Connection, batch: list[tuple[Callable[[sqlite3.Connection], Any], Any]]
+                      ) -> list[tuple[Any, BaseException | None]]:  # fmt: skip
+        """Run the writes in one transaction; if one fails, each again in its own. Raises a
+        busy error (nothing done) when the write lock cannot be had."""
+        try:
+            return [(result, None) for result in self._transaction(
+                db, lambda db: [fn(db) for fn, _ in batch])]  # fmt: skip
+        except sqlite3.OperationalError as exc:
+            if _busy(exc) or len(batch) == 1:
+                raise
+        except Exception:  # noqa: BLE001 - one bad write: find it, the rest go on
+            if len(batch) == 1:
+                raise
+        outcomes: list[tuple[Any, BaseException | None]] = []
+        for fn, _ in batch:
+            try:
+                outcomes.append((self._transaction(db, fn), None))
+            except Exception as exc:  # noqa: BLE001 - that caller's error
+                outcomes.append((None, exc))
+        return outcomes
+
+    @staticmethod
+    def _transaction(db: sqlite3.Connection, fn: Callable[[sqlite3.Connection], T]) -> T:
         """`fn` in a write transaction taken at once (BEGIN IMMEDIATE)."""
-        db = self._db
         db.execute("BEGIN IMMEDIATE")
         try:
             result = fn(db)
@@ -140,7 +192,7 @@ class SqliteStore:
                 finally:
                     del self._held[call_id]
                     # Shielded: a cancelled holder still frees the call at once.
-                    await asyncio.shield(self._run(self._release, call_id, token))
+                    await asyncio.shield(self._write(lambda db: self._release(db, call_id, token)))
             finally:
                 local.release()
         finally:
@@ -160,16 +212,7 @@ class SqliteStore:
         if not self._held:
             return  # started again by the next lock
         held = list(self._held.items())
-        self._on_loop.active = True
-        try:
-            self._renew(held)
-        except sqlite3.OperationalError:  # the file is busy: the worker thread waits for it
-            with contextlib.suppress(RuntimeError):  # the store is closing
-                self._executor.submit(self._renew, held)
-        except sqlite3.Error:
-            pass  # closed: the leases run out by themselves
-        finally:
-            self._on_loop.active = False
+        self._write(lambda db: self._renew(db, held)).add_done_callback(_quiet)
         self._renewing()
 
     def _local_lock(self, call_id: str) -> asyncio.Lock:
@@ -188,35 +231,31 @@ class SqliteStore:
     async def _lease(self, call_id: str, deadline: float) -> str:
         token = f"{self._owner}:{next(self._tokens)}"
         wait = 0.005
-        while not await self._run(self._try_lease, call_id, token):
+        while not await self._write(lambda db: self._try_lease(db, call_id, token)):
             if time.monotonic() + wait > deadline:
                 raise LockTimeout(f"call {call_id} stayed locked by another process")
             await asyncio.sleep(wait)
             wait = min(wait * 2, 0.05)
         return token
 
-    def _try_lease(self, call_id: str, token: str) -> bool:
+    def _try_lease(self, db: sqlite3.Connection, call_id: str, token: str) -> bool:
         # Most leases are free (or long expired): one statement takes them.
         now = time.time()
-        taken = self._db.execute(
+        taken = db.execute(
             "INSERT INTO locks VALUES (?, ?, ?, ?, ?) ON CONFLICT (call_id) DO UPDATE SET "
             "owner = excluded.owner, host = excluded.host, pid = excluded.pid, "
             "expires = excluded.expires WHERE locks.expires <= ?",
             (call_id, token, self._host, self._pid, now + self.lock_lease, now))  # fmt: skip
         if taken.rowcount == 1:
             return True
-
-        def take(db: sqlite3.Connection) -> bool:  # held: unless its holder died here
-            now = time.time()
-            row = db.execute("SELECT host, pid, expires FROM locks WHERE call_id = ?",
-                             (call_id,)).fetchone()  # fmt: skip
-            if row is not None and row[2] > now and not self._dead(row[0], row[1]):
-                return False
-            db.execute("INSERT OR REPLACE INTO locks VALUES (?, ?, ?, ?, ?)",
-                       (call_id, token, self._host, self._pid, now + self.lock_lease))  # fmt: skip
-            return True
-
-        return self._transaction(take)
+        # Held: unless its holder died here (same transaction: nobody takes it meanwhile).
+        row = db.execute("SELECT host, pid, expires FROM locks WHERE call_id = ?",
+                         (call_id,)).fetchone()  # fmt: skip
+        if row is not None and row[2] > now and not self._dead(row[0], row[1]):
+            return False
+        db.execute("INSERT OR REPLACE INTO locks VALUES (?, ?, ?, ?, ?)",
+                   (call_id, token, self._host, self._pid, now + self.lock_lease))  # fmt: skip
+        return True
 
     def _dead(self, host: str, pid: int) -> bool:
         """Whether a lease's holder is a process of this host that no longer runs."""
@@ -230,25 +269,25 @@ class SqliteStore:
             return False
         return False
 
-    def _renew(self, held: list[tuple[str, str]]) -> None:
+    def _renew(self, db: sqlite3.Connection, held: list[tuple[str, str]]) -> None:
         expires = time.time() + self.lock_lease
-        self._db.executemany("UPDATE locks SET expires = ? WHERE call_id = ? AND owner = ?",
-                             [(expires, call_id, token) for call_id, token in held])  # fmt: skip
+        db.executemany("UPDATE locks SET expires = ? WHERE call_id = ? AND owner = ?",
+                       [(expires, call_id, token) for call_id, token in held])  # fmt: skip
 
-    def _release(self, call_id: str, token: str) -> None:
-        self._db.execute("DELETE FROM locks WHERE call_id = ? AND owner = ?", (call_id, token))
+    def _release(self, db: sqlite3.Connection, call_id: str, token: str) -> None:
+        db.execute("DELETE FROM locks WHERE call_id = ? AND owner = ?", (call_id, token))
 
     # --- calls --------------------------------------------------------------------------------
 
     async def load(self, call_id: str) -> str | None:
-        def read() -> str | None:
-            row = self._db.execute("SELECT state FROM calls WHERE id = ?", (call_id,)).fetchone()
+        def read(db: sqlite3.Connection) -> str | None:
+            row = db.execute("SELECT state FROM calls WHERE id = ?", (call_id,)).fetchone()
             return None if row is None else str(row[0])
 
-        return await self._run(read)
+        return await self._read(read)
 
     async def save(self, call_id: str, state: str) -> None:
-        await self._run(lambda: self._db.execute(
+        await self._write(lambda db: db.execute(
             "INSERT OR REPLACE INTO calls VALUES (?, ?, ?)", (call_id, state, time.time())))  # fmt: skip
 
     async def delete(self, call_id: str) -> None:
@@ -256,19 +295,19 @@ class SqliteStore:
             db.execute("DELETE FROM calls WHERE id = ?", (call_id,))
             db.execute("DELETE FROM timers WHERE call_id = ?", (call_id,))
 
-        await self._run(self._transaction, drop)
+        await self._write(drop)
 
     async def active_calls(self) -> int:
-        return await self._run(lambda: int(self._db.execute("SELECT COUNT(*) FROM calls").fetchone()[0]))
+        return await self._read(lambda db: int(db.execute("SELECT COUNT(*) FROM calls").fetchone()[0]))
 
     # --- timers -------------------------------------------------------------------------------
 
     async def set_timer(self, call_id: str, name: str, at: float) -> None:
-        await self._run(lambda: self._db.execute(
+        await self._write(lambda db: db.execute(
             "INSERT OR REPLACE INTO timers VALUES (?, ?, ?)", (call_id, name, at)))  # fmt: skip
 
     async def cancel_timer(self, call_id: str, name: str) -> None:
-        await self._run(lambda: self._db.execute(
+        await self._write(lambda db: db.execute(
             "DELETE FROM timers WHERE call_id = ? AND name = ?", (call_id, name)))  # fmt: skip
 
     async def claim_due_timers(self, now: float, limit: int = 100) -> list[tuple[str, str, float]]:
@@ -281,29 +320,29 @@ class SqliteStore:
                            [(c, n) for c, n, _ in due])  # fmt: skip
             return [(str(c), str(n), float(a)) for c, n, a in due]
 
-        def claim_if_any() -> list[tuple[str, str, float]]:
-            # Most polls find nothing: look first without taking the write lock.
-            if self._db.execute("SELECT 1 FROM timers WHERE at <= ? LIMIT 1", (now,)).fetchone() is None:
-                return []
-            return self._transaction(claim)
+        # Most polls find nothing: look first without writing.
+        def any_due(db: sqlite3.Connection) -> bool:
+            return db.execute("SELECT 1 FROM timers WHERE at <= ? LIMIT 1", (now,)).fetchone() is not None
 
-        return await self._run(claim_if_any)
+        if not await self._read(any_due):
+            return []
+        return await self._write(claim)
 
     # --- replays ------------------------------------------------------------------------------
 
     async def first_seen(self, key: str, ttl: float) -> bool:
-        def mark() -> bool:
+        def mark(db: sqlite3.Connection) -> bool:
             now = time.time()
             if now - self._last_purge > PURGE_EVERY:
-                self._db.execute("DELETE FROM seen WHERE expires <= ?", (now,))
+                db.execute("DELETE FROM seen WHERE expires <= ?", (now,))
                 self._last_purge = now
-            # New, or there but expired: (re)written, one row changed. One statement: atomic.
-            cursor = self._db.execute(
+            # New, or there but expired: (re)written, one row changed.
+            cursor = db.execute(
                 "INSERT INTO seen VALUES (?, ?) ON CONFLICT (key) DO UPDATE SET "
                 "expires = excluded.expires WHERE seen.expires <= ?", (key, now + ttl, now))
             return cursor.rowcount == 1
 
-        return await self._run(mark)
+        return await self._write(mark)
 
     async def remember(self, keys: Sequence[str], ttl: float) -> None:
         expires = time.time() + ttl
@@ -314,10 +353,10 @@ class SqliteStore:
                            [(key, expires) for key in keys])  # fmt: skip
 
         if keys:
-            await self._run(self._transaction, mark)
+            await self._write(mark)
 
     async def ping(self) -> bool:
-        await self._run(lambda: self._db.execute("SELECT 1").fetchone())
+        await self._read(lambda db: db.execute("SELECT 1").fetchone())
         return True
 
     async def close(self) -> None:
@@ -331,6 +370,38 @@ class SqliteStore:
             await asyncio.get_running_loop().run_in_executor(self._executor, shut)
             self._quick_db.close()
         self._executor.shutdown(wait=False)
+
+
+def _busy(exc: sqlite3.OperationalError) -> bool:
+    return exc.sqlite_errorcode & 0xFF in (sqlite3.SQLITE_BUSY, sqlite3.SQLITE_LOCKED)
+
+
+def _resolve(future: asyncio.Future[Any], result: Any, error: BaseException | None) -> None:
+    if future.done():  # its caller was cancelled meanwhile
+        return
+    if error is not None:
+        future.set_exception(error)
+    else:
+        future.set_result(result)
+
+
+def _settle(batch: list[tuple[Any, asyncio.Future[Any]]], done: asyncio.Future[Any]) -> None:
+    """The outcomes of a batch committed on the worker thread."""
+    if done.cancelled():
+        outcomes: list[tuple[Any, BaseException | None]] = [(None, asyncio.CancelledError())] * len(batch)
+    elif done.exception() is not None:
+        outcomes = [(None, done.exception())] * len(batch)
+    else:
+        outcomes = done.result()
+    for (_, future), (result, error) in zip(batch, outcomes, strict=True):
+        _resolve(future, result, error)
+
+
+def _quiet(future: asyncio.Future[Any]) -> None:
+    """For writes nobody waits for (lease renewals): a failure is not worth a warning about
+    an exception never retrieved; the lease runs out by itself."""
+    if not future.cancelled():
+        future.exception()
 
 
 __all__ = ["SqliteStore"]

@@ -277,8 +277,8 @@ def serve_figures() -> dict[str, float]:
         (tmp / "bench.xml").write_text(f"<Response>{says}</Response>")
         with _Processes(tmp) as procs:
             docs_port = _free_port()
-            procs.start("documents", ["-m", "http.server", str(docs_port), "--bind", "127.0.0.1",
-                                      "--directory", str(tmp)])  # fmt: skip
+            procs.start("documents", [str(ROOT / "benchmarks" / "documents.py"), "--port",
+                                      str(docs_port), "--directory", str(tmp)])  # fmt: skip
 
             def serve(port: int, api_base: str, public_key: str) -> str:
                 procs.start(f"serve-{port}", [

@@ -141,6 +141,13 @@ def test_fetch_failure_goes_to_the_fallback_with_error_code() -> None:
     assert [t.data["code"] for t in of(effects, Trace) if t.kind == "diagnostic"] == ["11200"]
 
 
+def test_the_fallback_is_requested_with_its_own_method() -> None:
+    s = session(fallback_url="https://backup.example.com/voice", fallback_method="GET")
+    [fetch] = of(fetched(s, s.start(0.0), "oops", status=503), FetchDocument)
+    assert (fetch.url, fetch.method, fetch.params["ErrorCode"]) == (
+        "https://backup.example.com/voice", "GET", "11200")
+
+
 def test_failing_fallback_says_application_error_and_hangs_up() -> None:
     s = session(fallback_url="https://backup.example.com/voice")
     effects = fetched(s, s.start(0.0), "<Response><Say>broken", status=200)  # 12100

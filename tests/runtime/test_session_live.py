@@ -176,6 +176,25 @@ def test_machine_detection_gives_answered_by_before_the_first_document() -> None
     assert fetch.params["AnsweredBy"] == "unknown"
 
 
+def test_async_machine_detection_runs_beside_the_document_and_calls_back() -> None:
+    s = outbound()
+    effects = placed(s, dial={"answering_machine_detection": "detect"}, async_amd="detect",
+                     async_amd_callback=("https://app.example.com/amd", "POST"))  # fmt: skip
+    assert not of(effects, StartTimer)  # nothing waits for it
+    effects = s.on_webhook(webhook("v3:out", "call.answered"), 1.0)
+    [fetch] = of(effects, FetchDocument)  # the document runs at once
+    assert "AnsweredBy" not in fetch.params
+    effects = fetched(s, effects, '<Response><Pause length="10"/></Response>', 1.1)
+    effects = s.on_webhook(webhook("v3:out", "call.machine.detection.ended", result="machine"), 3.5)
+    [amd] = [c for c in of(effects, PostCallback) if c.url == "https://app.example.com/amd"]
+    assert amd.method == "POST" and amd.params["AnsweredBy"] == "machine_start"
+    assert amd.params["CallSid"] == "v3:out" and amd.params["MachineDetectionDuration"] == "2500"
+    assert not of(effects, FetchDocument) and not sent(effects)  # the document goes on
+    # A second verdict (say, the greeting's end) sends nothing more.
+    assert not of(s.on_webhook(webhook("v3:out", "call.machine.detection.ended", result="human"), 4.0),
+                  PostCallback)  # fmt: skip
+
+
 # --- live redirect and hang-up -----------------------------------------------------------------
 
 

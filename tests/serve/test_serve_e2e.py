@@ -41,11 +41,12 @@ def app() -> Iterator[TestApp]:
 class Stack:
     """The test app, `texml sim` and `texml serve`, wired together."""
 
-    def __init__(self, app: TestApp, tmp: Path, *, speed: float = 10.0) -> None:
+    def __init__(self, app: TestApp, tmp: Path, *, speed: float = 10.0,
+                 dial: tuple[str, ...] = ("+15550006666=machine:5",)) -> None:  # fmt: skip
         self.app = app
         self.tmp = tmp
         self.port = free_port()
-        self.sim = SimProcess.start([webhook_url(self.port)], tmp, speed=speed)
+        self.sim = SimProcess.start([webhook_url(self.port)], tmp, speed=speed, dial=dial)
         self.serve: ServeProcess | None = None
 
     def start_serve(self) -> ServeProcess:
@@ -139,12 +140,47 @@ def test_outbound_call_through_the_rest_api(stack: Stack) -> None:
                     headers={"Authorization": f"Bearer {TOKEN}"})  # fmt: skip
     assert got.status_code == 200 and got.json()["status"] == "completed"
 
-    # Inline TeXML runs without a fetch.
-    reply = stack.rest(To="+15550004444", From="+15550002222", Texml=doc("<Say>Inline words</Say>"))
+    assert "texml-unapplied-fields" not in reply.headers
+
+    # Inline TeXML runs without a fetch; fields texml does not apply are named, not dropped
+    # in silence.
+    reply = stack.rest(To="+15550004444", From="+15550002222", Texml=doc("<Say>Inline words</Say>"),
+                       RecordingStatusCallback=app.url("/rec"), Trim="do-not-trim")  # fmt: skip
     assert reply.status_code == 200, reply.text
+    assert reply.headers["texml-unapplied-fields"] == "RecordingStatusCallback, Trim"
     inline_id = reply.json()["sid"]
     stack.sim.wait_status(inline_id, "hangup", serve=stack.serve)
     assert stack.sim.heard(inline_id) == ["Inline words"]
+
+    # A Url that fails goes to the FallbackUrl, with the FallbackMethod.
+    app.route("/broken", "oops", status=500)
+    app.route("/backup", doc("<Say>The backup speaks</Say>"))
+    reply = stack.rest(To="+15550005555", From="+15550002222", Url=app.url("/broken"),
+                       FallbackUrl=app.url("/backup"), FallbackMethod="GET")  # fmt: skip
+    assert reply.status_code == 200, reply.text
+    backup_id = reply.json()["sid"]
+    stack.sim.wait_status(backup_id, "hangup", serve=stack.serve)
+    assert stack.sim.heard(backup_id) == ["The backup speaks"]
+    [backup] = app.requests_to("/backup")
+    assert backup.method == "GET" and backup.params["ErrorCode"] == "11200"
+    assert backup.params["ErrorUrl"] == app.url("/broken")
+
+    # Machine detection beside the document (AsyncAmd): the verdict goes to its own callback.
+    app.route("/amd", "", status=204, content_type=None)
+    app.route("/pitch", doc("<Say>Hello there</Say>", '<Pause length="5"/>'))
+    reply = stack.rest(To="+15550006666", From="+15550002222", Url=app.url("/pitch"),
+                       MachineDetection="Enable", AsyncAmd="true",
+                       AsyncAmdStatusCallback=app.url("/amd"), AsyncAmdStatusCallbackMethod="POST")  # fmt: skip
+    assert reply.status_code == 200, reply.text
+    assert "texml-unapplied-fields" not in reply.headers
+    machine_id = reply.json()["sid"]
+    wait_until(lambda: app.requests_to("/amd"), 20, "the AsyncAmd callback",
+               stack.serve.log if stack.serve else None)  # fmt: skip
+    [amd] = app.requests_to("/amd")
+    assert amd.params["AnsweredBy"] == "machine_start" and amd.params["CallSid"] == machine_id
+    [pitch] = app.requests_to("/pitch")
+    assert "AnsweredBy" not in pitch.params  # the document did not wait for the verdict
+    stack.sim.wait_status(machine_id, "hangup", serve=stack.serve)
 
     # Refusals: no token, a wrong account, a missing number.
     assert httpx.post(f"{stack.serve.base}/v2/texml/Accounts/{ACCOUNT}/Calls",

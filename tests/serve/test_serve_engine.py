@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import time
 from collections.abc import Awaitable, Callable
 from pathlib import Path
 
@@ -117,6 +118,8 @@ def test_timers_outlive_the_engine_and_finished_calls_are_deleted(tmp_path: Path
         assert await engine.fire_due_timers() == 1
         await engine.drain()
         assert [path for path, _ in world.commands] == [f"/v2/calls/{CALL}/actions/answer"]
+        # Handled, the timer was finished: it will not come due again after its lease.
+        assert await second.claim_due_timers(time.time() + 3600) == []
         await engine.webhook(webhook("call.answered", "ev-2"))
         assert world.commands[-1][0] == f"/v2/calls/{CALL}/actions/hangup"
         await engine.webhook(webhook("call.hangup", "ev-3", hangup_cause="normal_clearing"))

@@ -63,7 +63,7 @@ def test_the_file_survives_the_store(tmp_path: Path) -> None:
 
     async def second(store: SqliteStore) -> None:
         assert await store.load("v3:1") == "state"
-        assert await store.claim_due_timers(200.0) == [("v3:1", "t3:pause", 100.0)]
+        assert await store.claim_due_timers(200.0, lease=30) == [("v3:1", "t3:pause", 230.0)]
 
     run(tmp_path, first)
     run(tmp_path, second)
@@ -150,7 +150,7 @@ def test_due_timers_are_claimed_once(tmp_path: Path) -> None:
 
         async def claim(store: SqliteStore) -> list[tuple[str, str, float]]:
             got: list[tuple[str, str, float]] = []
-            while batch := await store.claim_due_timers(200.0, limit=7):
+            while batch := await store.claim_due_timers(200.0, limit=7, lease=1000):
                 got += batch
                 await asyncio.sleep(0)
             return got
@@ -158,9 +158,12 @@ def test_due_timers_are_claimed_once(tmp_path: Path) -> None:
         claims = await asyncio.gather(*(claim(s) for s in (a, b, a, b)))
         everything = [t for batch in claims for t in batch]
         assert len(everything) == 60 == len(set(everything))  # each exactly once
-        assert sorted(t[2] for t in everything) == [100.0 + n for n in range(60)]
-        assert await b.claim_due_timers(450.0) == [("v3:moved", "t1:x", 400.0)]
-        assert await b.claim_due_timers(450.0) == []
+        assert sorted(t[1] for t in everything) == sorted(f"t{n}:x" for n in range(60))
+        assert await b.claim_due_timers(450.0, lease=1000) == [("v3:moved", "t1:x", 1450.0)]
+        assert await b.claim_due_timers(499.0) == []
+        # Not finished, they come due again after their lease: v3:late, then the rest.
+        assert await b.claim_due_timers(1100.0) == [("v3:late", "t1:x", 1160.0)]
+        assert len(await a.claim_due_timers(1200.0)) == 60 + 1  # and v3:late again (1160)
 
     run(tmp_path, test, stores=2)
 

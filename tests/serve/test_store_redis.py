@@ -142,11 +142,12 @@ def test_timers_fire_when_due_earliest_first(make_store: Factory) -> None:
         await store.set_timer("v3:b", "idle", 101.5)
         await store.set_timer("v3:a", "ring", 200.0)
         assert await other.claim_due_timers(100.0) == []
-        assert await other.claim_due_timers(150.0, limit=1) == [("v3:b", "idle", 101.5)]
-        assert await other.claim_due_timers(150.0) == [("v3:a", "gather", 105.0)]
-        assert await store.claim_due_timers(150.0) == []  # claimed once, gone
+        # Claimed: returned with the time they come due again unless finished (now + lease).
+        assert await other.claim_due_timers(150.0, limit=1, lease=60) == [("v3:b", "idle", 210.0)]
+        assert await other.claim_due_timers(150.0, lease=60) == [("v3:a", "gather", 210.0)]
+        assert await store.claim_due_timers(150.0) == []  # claimed once
         await store.set_timer("v3:a", "ring", 120.0)  # setting again moves it
-        assert await other.claim_due_timers(150.0) == [("v3:a", "ring", 120.0)]
+        assert await other.claim_due_timers(150.0, lease=60) == [("v3:a", "ring", 210.0)]
 
     run(make_store, body, stores=2)
 
@@ -160,9 +161,31 @@ def test_cancelled_and_deleted_calls_timers_never_fire(make_store: Factory) -> N
         await store.cancel_timer("v3:a", "never-set")
         await store.save("v3:b", "{}")
         await store.delete("v3:b")
-        assert await store.claim_due_timers(10.0) == [("v3:a", "other", 2.0)]
+        assert [t[:2] for t in await store.claim_due_timers(10.0)] == [("v3:a", "other")]
 
     run(make_store, body)
+
+
+def test_a_claimed_timer_not_finished_comes_due_again(make_store: Factory) -> None:
+    """The claiming process died before handling it: after the lease, another one claims it;
+    finished, it is gone; set again meanwhile, finishing the old claim leaves the new one."""
+
+    async def body(store: Any, other: Any) -> None:
+        await store.set_timer("v3:a", "t1:pause", 100.0)
+        await store.set_timer("v3:a", "t1:gather", 100.0)
+        claimed = await store.claim_due_timers(100.0, lease=30)  # ... and the process dies
+        assert sorted(t[1] for t in claimed) == ["t1:gather", "t1:pause"]
+        assert await other.claim_due_timers(129.0) == []
+        again = await other.claim_due_timers(130.0, lease=30)
+        assert sorted(again) == [("v3:a", "t1:gather", 160.0), ("v3:a", "t1:pause", 160.0)]
+        await other.finish_timer("v3:a", "t1:pause", 160.0)
+        await store.set_timer("v3:a", "t1:gather", 500.0)  # handling it set it again
+        await other.finish_timer("v3:a", "t1:gather", 160.0)  # that claim is finished...
+        assert await store.claim_due_timers(10_000.0) == [("v3:a", "t1:gather", 10_000.0 + 60)]
+        await store.finish_timer("v3:a", "t1:gather", 10_060.0)
+        assert await other.claim_due_timers(1e9) == []  # ...and nothing is left
+
+    run(make_store, body, stores=2)
 
 
 def test_each_timer_is_claimed_by_exactly_one_process(make_store: Factory) -> None:
@@ -205,7 +228,7 @@ def test_everything_survives_a_restart(make_store: Factory) -> None:
         assert await store.load("v3:a") == "state"
         assert await store.active_calls() == 1
         assert await store.first_seen("ev", 60) is False
-        assert await store.claim_due_timers(6.0) == [("v3:a", "gather", 5.0)]
+        assert await store.claim_due_timers(6.0, lease=10) == [("v3:a", "gather", 16.0)]
         async with store.lock("v3:a"):  # nobody holds it after a clean close
             pass
 

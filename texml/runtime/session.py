@@ -86,6 +86,7 @@ class AppConfig:
     status_callback_method: Method = "POST"
     status_callback_events: frozenset[str] = frozenset({"initiated", "ringing", "answered", "completed"})
     max_document_bytes: int = DEFAULT_MAX_BYTES
+    fallback_method: Method = "POST"  # (the REST API's FallbackMethod; a Telnyx app has none)
 
 
 @dataclass
@@ -156,6 +157,8 @@ class CallSession:
     inline_texml: str | None = None  # that first document, given inline (REST `Texml`)
     amd_wait: str | None = None  # machine detection to wait for first: "detect" | "greeting_end"
     answered_by: str | None = None  # its verdict (`AnsweredBy`)
+    amd_async: str | None = None  # detection running beside the document (REST AsyncAmd)
+    amd_callback: tuple[str, Method] | None = None  # where its verdict goes (url, method)
 
     # The document and the verb running in it.
     verbs: tuple[Verb, ...] = ()
@@ -202,19 +205,25 @@ class CallSession:
 
     def start_outbound(self, now: float, *, dial: Mapping[str, Any] | None = None,
                        texml: str | None = None, amd: str | None = None,
-                       amd_timeout: float = 30.0) -> list[Effect]:  # fmt: skip
+                       amd_timeout: float = 30.0, async_amd: str | None = None,
+                       async_amd_callback: tuple[str, Method] | None = None) -> list[Effect]:  # fmt: skip
         """Place an outbound call (the REST API): a `POST /calls` for `to` from `from_`.
 
         `dial` adds fields to the dial command (timeout, machine detection...). The first
         document (`config.voice_url`, or `texml` given inline) runs when the far end answers; with
         `amd` ("detect" or "greeting_end", the dial's detection), once the detection has a verdict
-        or `amd_timeout` seconds have passed. The reply to the dial names the call: from then
-        on `call_control_id` is Call Control's id and `client_state` names it."""
+        or `amd_timeout` seconds have passed. With `async_amd` instead (the same values), the
+        document runs at once and the verdict goes, when it comes, to `async_amd_callback`
+        (url, method) as `AnsweredBy` (REST `AsyncAmd` with `AsyncAmdStatusCallback`). The reply
+        to the dial names the call: from then on `call_control_id` is Call Control's id and
+        `client_state` names it."""
         self.started_at = now
         self.direction = "outbound-api"
         self.document_on_answer = True
         self.inline_texml = texml
         self.amd_wait = amd
+        self.amd_async = async_amd
+        self.amd_callback = async_amd_callback
         body = {"connection_id": self.connection_id, "to": self.to, "from": self.from_,
                 **(dial or {}), "client_state": self.client_state, "command_id": self.new_id()}  # fmt: skip
         self.dial_token = self._token()
@@ -282,6 +291,18 @@ class CallSession:
         effects: list[Effect] = [Trace("webhook", {"event_type": event.event_type, "leg": event.leg})]
         effects += self._watched(event)
         ours = event.leg in (None, self.call_control_id)
+        if ours and self.amd_async and event.event_type in AMD_EVENTS:
+            verdict = answered_by(event.event_type, event.payload.get("result"),
+                                  message_end=self.amd_async == "greeting_end")  # fmt: skip
+            if verdict is not None:
+                self.answered_by, self.amd_async = verdict, None
+                if self.amd_callback is not None:
+                    url, method = self.amd_callback
+                    effects += self._callback(url, method, self._params({
+                        "AnsweredBy": verdict,
+                        "MachineDetectionDuration": str(int(max(0.0, now - (self.answered_at or now)) * 1000)),
+                    }), resolve=False)  # fmt: skip
+            return effects
         if ours and self.amd_wait and event.event_type in AMD_EVENTS:
             verdict = answered_by(event.event_type, event.payload.get("result"),
                                   message_end=self.amd_wait == "greeting_end")  # fmt: skip
@@ -318,6 +339,8 @@ class CallSession:
             if self.answered and self.document_on_answer and not self.hung_up:
                 return self._first_document(now)
             return []
+        if name not in self.timers:
+            return []  # cancelled, or fired already (a timer fires again after a crash)
         self.timers.discard(name)
         token, _, step_timer = name.partition(":")
         return self._route(int(token[1:]) if token[1:].isdigit() else -1, TimerFired(step_timer), now)
@@ -690,7 +713,7 @@ class CallSession:
             extra = {k: v for k, v in failed.params.items() if k not in self._params({})}
             extra.update(ErrorCode=exc.code, ErrorUrl=failed.url)
             self.idle_fetches -= 1  # the failed attempt does not count towards a loop
-            return effects + self._fetch(fallback, "POST", extra, "document", now)
+            return effects + self._fetch(fallback, self.config.fallback_method, extra, "document", now)
         return effects + self._application_error(exc.code, exc.message, now, traced=True)
 
     def _application_error(self, code: str, message: str, now: float,

@@ -221,7 +221,13 @@ def create_app(config: ServeConfig, *, store: Store | None = None,
         if session.over:
             detail = "; ".join(handled.diagnostics) or "the call could not be placed"
             return _errors(502, "90000", "Call not placed", detail)
-        return JSONResponse(call_resource(session, config, time.time(), status="queued"))
+        reply = JSONResponse(call_resource(session, config, time.time(), status="queued"))
+        unapplied = sorted(set(form) - _CREATE_FIELDS)
+        if unapplied:  # never silently: said in the log and in a header of the reply
+            log.warning("REST fields not applied", extra={"call": session.call_control_id,
+                                                          "fields": unapplied})  # fmt: skip
+            reply.headers[UNAPPLIED_HEADER] = ", ".join(unapplied)
+        return reply
 
     @app.post("/v2/texml/Accounts/{account_sid}/Calls/{call_sid}")
     async def update_call(account_sid: str, call_sid: str, request: Request) -> Response:
@@ -346,6 +352,18 @@ def _int(form: Mapping[str, Any], key: str, low: int, high: int) -> int | None:
     return number
 
 
+# The create-call fields texml applies (texml-platform.md §5.2); any other is reported.
+_CREATE_FIELDS = frozenset({
+    "To", "From", "Url", "UrlMethod", "Method", "Texml", "FallbackUrl", "FallbackMethod",
+    "StatusCallback", "StatusCallbackEvent", "StatusCallbackMethod", "Timeout", "TimeLimit",
+    "CallerId", "SipAuthUsername", "SipAuthPassword", "Record", "RecordingChannels",
+    "MachineDetection", "DetectionMode", "MachineDetectionTimeout", "AsyncAmd",
+    "AsyncAmdStatusCallback", "AsyncAmdStatusCallbackMethod",
+    "MachineDetectionSpeechThreshold", "MachineDetectionSpeechEndThreshold",
+    "MachineDetectionSilenceTimeout",
+})
+UNAPPLIED_HEADER = "Texml-Unapplied-Fields"
+
 _AMD_MODES = {"Enable": "detect", "DetectMessageEnd": "greeting_end"}
 _AMD_TUNING = {
     "MachineDetectionSpeechThreshold": "greeting_duration_millis",
@@ -390,6 +408,8 @@ def _outbound_call(form: Mapping[str, Any], config: ServeConfig) -> OutboundCall
         if _text(form, "RecordingChannels") == "dual":
             dial["record_channels"] = "dual"
     amd, amd_timeout = None, 30.0
+    async_amd: str | None = None
+    async_amd_callback: tuple[str, str] | None = None
     detection = _text(form, "MachineDetection") or "Disable"
     if detection not in ("Enable", "DetectMessageEnd", "Disable"):
         raise ValueError(f"MachineDetection {detection!r}: Enable, DetectMessageEnd or Disable")
@@ -413,13 +433,21 @@ def _outbound_call(form: Mapping[str, Any], config: ServeConfig) -> OutboundCall
             dial["answering_machine_detection_config"] = tuning
         if not _bool(form.get("AsyncAmd")):  # synchronous: the document waits for the verdict
             amd = _AMD_MODES[detection]
+        else:  # beside the document; the verdict goes to AsyncAmdStatusCallback
+            async_amd = _AMD_MODES[detection]
+            callback = _url(_text(form, "AsyncAmdStatusCallback"), "AsyncAmdStatusCallback")
+            if callback is not None:
+                async_amd_callback = (callback, _method(_text(form, "AsyncAmdStatusCallbackMethod"),
+                                                        "AsyncAmdStatusCallbackMethod", "POST"))  # fmt: skip
     return OutboundCall(
         to=to, from_=from_, url=url, method=method, texml=texml,
         fallback_url=_url(_text(form, "FallbackUrl"), "FallbackUrl"),
+        fallback_method=_method(_text(form, "FallbackMethod"), "FallbackMethod", "POST"),
         status_callback=_url(_text(form, "StatusCallback"), "StatusCallback"),
         status_callback_method=(_method(_text(form, "StatusCallbackMethod"), "StatusCallbackMethod", "POST")
                                 if _text(form, "StatusCallbackMethod") else None),
         status_callback_events=events, dial=dial, amd=amd, amd_timeout=amd_timeout,
+        async_amd=async_amd, async_amd_callback=async_amd_callback,
     )  # fmt: skip
 
 
@@ -434,9 +462,10 @@ def _update(form: Mapping[str, Any]) -> Callable[[CallSession, float], list[Effe
         value = _url(_text(form, key), key)
         if value is not None:
             changes[field_] = value
-    if _text(form, "StatusCallbackMethod"):
-        changes["status_callback_method"] = _method(_text(form, "StatusCallbackMethod"),
-                                                    "StatusCallbackMethod", "POST")  # fmt: skip
+    for key, field_ in (("StatusCallbackMethod", "status_callback_method"),
+                        ("FallbackMethod", "fallback_method")):  # fmt: skip
+        if _text(form, key):
+            changes[field_] = _method(_text(form, key), key, "POST")
     if status is not None and status not in ("completed", "canceled"):
         raise ValueError(f"Status {status!r}: only completed (or canceled) ends a call")
     if status is None and url is None and texml is None and not changes:

@@ -84,12 +84,15 @@ class OutboundCall:
     method: str = "POST"
     texml: str | None = None
     fallback_url: str | None = None
+    fallback_method: str = "POST"
     status_callback: str | None = None
     status_callback_method: str | None = None
     status_callback_events: frozenset[str] | None = None
     dial: Mapping[str, Any] = field(default_factory=dict)  # extra dial fields (timeout, AMD...)
     amd: str | None = None  # wait for this machine detection before the first document
     amd_timeout: float = 30.0
+    async_amd: str | None = None  # or run it beside the document (REST AsyncAmd)...
+    async_amd_callback: tuple[str, str] | None = None  # ...its verdict sent here (url, method)
 
 
 class Engine:
@@ -157,6 +160,7 @@ class Engine:
         def create() -> tuple[CallSession, Feed]:
             overrides: dict[str, Any] = {
                 "voice_url": call.url, "voice_method": call.method, "fallback_url": call.fallback_url,
+                "fallback_method": call.fallback_method,
                 "status_callback": call.status_callback,
                 "status_callback_method": call.status_callback_method,
                 "status_callback_events": call.status_callback_events,
@@ -169,7 +173,8 @@ class Engine:
 
             def start(s: CallSession, now: float) -> list[Effect]:
                 return s.start_outbound(now, dial=call.dial, texml=call.texml, amd=call.amd,
-                                        amd_timeout=call.amd_timeout)  # fmt: skip
+                                        amd_timeout=call.amd_timeout, async_amd=call.async_amd,
+                                        async_amd_callback=call.async_amd_callback)  # type: ignore[arg-type]  # fmt: skip
 
             return session, start
 
@@ -390,12 +395,18 @@ class Engine:
     async def fire_due_timers(self) -> int:
         """Claim the timers due now and feed each to its call (in the background)."""
         due = await self.store.claim_due_timers(self.clock())
-        for call_id, name, _ in due:
+        for call_id, name, claimed_at in due:
             self.metrics.timers_fired += 1
-            self._spawn(self._fire(call_id, name))
+            self._spawn(self._fire(call_id, name, claimed_at))
         return len(due)
 
-    async def _fire(self, call_id: str, name: str) -> None:
+    async def _fire(self, call_id: str, name: str, claimed_at: float) -> None:
+        """Feed a claimed timer to its call, then finish it in the store. If this fails (or
+        the process dies) before that, the timer comes due again after its lease."""
+        await self._fire_once(call_id, name)
+        await self.store.finish_timer(call_id, name, claimed_at)
+
+    async def _fire_once(self, call_id: str, name: str) -> None:
         if name == CLEANUP_TIMER:
             async with self.store.lock(call_id):
                 text = await self.store.load(call_id)

@@ -7,8 +7,12 @@ the store can carry on any call, and a restarted process carries on where the la
 - `lock(call_id)`: one holder at a time, across processes; waits a bounded time, then raises
   a `TimeoutError` (`LockTimeout`).
 - `load`/`save`/`delete`: the call's state (text).
-- `set_timer`/`cancel_timer`/`claim_due_timers`: timers kept with the call; a due timer is
-  claimed (and removed) atomically, so exactly one process fires it.
+- `set_timer`/`cancel_timer`/`claim_due_timers`/`finish_timer`: timers kept with the call. A
+  due timer is claimed atomically, so one process fires it: claiming moves it `lease` seconds
+  ahead, and `finish_timer(call, name, claimed_at)` removes it once handled (unless it was set
+  again meanwhile). A process that dies between the two loses nothing: the timer comes due
+  again after the lease, and another process fires it (a session ignores a timer it has
+  already handled).
 - `first_seen(key, ttl)`: True the first time a key is seen within `ttl` seconds (replayed
   webhooks); `remember(keys, ttl)` marks keys seen without asking (the events of a call that
   is deleted, so that their replays are still known).
@@ -24,6 +28,9 @@ from __future__ import annotations
 from collections.abc import Sequence
 from contextlib import AbstractAsyncContextManager
 from typing import Protocol, runtime_checkable
+
+
+TIMER_LEASE = 60.0  # seconds a claimed timer waits to be finished before it comes due again
 
 
 class LockTimeout(TimeoutError):
@@ -44,7 +51,10 @@ class Store(Protocol):
 
     async def cancel_timer(self, call_id: str, name: str) -> None: ...
 
-    async def claim_due_timers(self, now: float, limit: int = 100) -> list[tuple[str, str, float]]: ...
+    async def claim_due_timers(self, now: float, limit: int = 100,
+                               lease: float = TIMER_LEASE) -> list[tuple[str, str, float]]: ...
+
+    async def finish_timer(self, call_id: str, name: str, claimed_at: float) -> None: ...
 
     async def first_seen(self, key: str, ttl: float) -> bool: ...
 
@@ -74,4 +84,4 @@ def open_store(url: str) -> Store:
     raise ValueError(f"unknown store {url!r}: use sqlite:///PATH or redis://HOST:PORT/DB")
 
 
-__all__ = ["LockTimeout", "Store", "open_store"]
+__all__ = ["TIMER_LEASE", "LockTimeout", "Store", "open_store"]

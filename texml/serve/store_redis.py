@@ -10,7 +10,8 @@ prefix (`texml:` unless told otherwise):
   lease is renewed while the lock is held, so it only runs out when the holder is gone (killed,
   or stalled longer than the lease) and then another process takes the call over;
 - `{p}timers`: a sorted set of `[call id, name]` by due time, claimed by a Lua script that reads
-  and removes the due members at once, so each timer fires in exactly one process;
+  the due members and moves them a lease ahead at once, so one process fires each (and, should
+  it die before `finish_timer`, another fires it after the lease);
   `{p}tnames:{id}` lists a call's timers, so deleting the call deletes them too;
 - `{p}seen:{key}`: `first_seen` markers (`SET NX PX`), which expire by themselves.
 
@@ -29,7 +30,7 @@ from typing import Any
 
 import redis.asyncio as aioredis
 
-from texml.serve.store import LockTimeout
+from texml.serve.store import TIMER_LEASE, LockTimeout
 
 LOCK_LEASE = 10.0  # seconds a lock outlives its holder (renewed every third of it while held)
 LOCK_WAIT = 30.0  # longest wait for a call's lock; then LockTimeout
@@ -63,16 +64,23 @@ redis.call('ZREM', KEYS[1], ARGV[1])
 redis.call('SREM', KEYS[2], ARGV[1])
 return 1
 """
-# KEYS: timers zset; ARGV: now, limit, prefix of the per-call timer-name sets.
-# Returns a flat list member, score, member, score, ...
+# KEYS: timers zset; ARGV: now, limit, the claimed timers' new due time.
+# Returns the members claimed.
 _CLAIM = """
-local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'WITHSCORES', 'LIMIT', 0, ARGV[2])
-for i = 1, #due, 2 do
-  redis.call('ZREM', KEYS[1], due[i])
-  local call = cjson.decode(due[i])[1]
-  redis.call('SREM', ARGV[3] .. call, due[i])
+local due = redis.call('ZRANGEBYSCORE', KEYS[1], '-inf', ARGV[1], 'LIMIT', 0, ARGV[2])
+for i = 1, #due do
+  redis.call('ZADD', KEYS[1], ARGV[3], due[i])
 end
 return due
+"""
+# KEYS: timers zset, call's timer names; ARGV: member, the due time it was claimed with.
+_FINISH_TIMER = """
+local at = redis.call('ZSCORE', KEYS[1], ARGV[1])
+if at and tonumber(at) == tonumber(ARGV[2]) then
+  redis.call('ZREM', KEYS[1], ARGV[1])
+  redis.call('SREM', KEYS[2], ARGV[1])
+end
+return 1
 """
 # KEYS: state, calls set, timers zset, the call's timer names; ARGV: call id.
 _DELETE = """
@@ -109,6 +117,7 @@ class RedisStore:
         self._set_timer = self._redis.register_script(_SET_TIMER)
         self._cancel_timer = self._redis.register_script(_CANCEL_TIMER)
         self._claim = self._redis.register_script(_CLAIM)
+        self._finish_timer = self._redis.register_script(_FINISH_TIMER)
         self._delete = self._redis.register_script(_DELETE)
         # In-process waiters queue on an asyncio lock, so only one of them polls Redis.
         self._local: dict[str, tuple[asyncio.Lock, int]] = {}
@@ -231,18 +240,24 @@ class RedisStore:
         await self._cancel_timer(keys=[self._key("timers"), self._key("tnames:", call_id)],
                                  args=[self._member(call_id, name)])  # fmt: skip
 
-    async def claim_due_timers(self, now: float, limit: int = 100
+    async def claim_due_timers(self, now: float, limit: int = 100, lease: float = TIMER_LEASE
                                ) -> list[tuple[str, str, float]]:  # fmt: skip
-        """The timers due by `now`, earliest first, removed: no other process gets them."""
+        """The timers due by `now`, earliest first, each moved to `now + lease` at once (no
+        other process gets them meanwhile); returned with that time, for `finish_timer`."""
         if limit <= 0:
             return []
-        flat = await self._claim(keys=[self._key("timers")],
-                                 args=[repr(float(now)), int(limit), self._key("tnames:")])
+        claimed_at = float(now + lease)
+        members = await self._claim(keys=[self._key("timers")],
+                                    args=[repr(float(now)), int(limit), repr(claimed_at)])  # fmt: skip
         out = []
-        for member, score in zip(flat[::2], flat[1::2], strict=True):
+        for member in members:
             call_id, name = json.loads(member)
-            out.append((call_id, name, float(score)))
+            out.append((call_id, name, claimed_at))
         return out
+
+    async def finish_timer(self, call_id: str, name: str, claimed_at: float) -> None:
+        await self._finish_timer(keys=[self._key("timers"), self._key("tnames:", call_id)],
+                                 args=[self._member(call_id, name), repr(float(claimed_at))])  # fmt: skip
 
     # --- the rest -----------------------------------------------------------------------------
 

@@ -38,7 +38,7 @@ from collections.abc import AsyncIterator, Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from typing import Any, TypeVar
 
-from texml.serve.store import LockTimeout
+from texml.serve.store import TIMER_LEASE, LockTimeout
 
 LOCK_LEASE = 10.0  # seconds a lease outlives a holder that stopped renewing it
 LOCK_WAIT = 30.0  # longest wait for a call's lock, then LockTimeout
@@ -310,15 +310,18 @@ class SqliteStore:
         await self._write(lambda db: db.execute(
             "DELETE FROM timers WHERE call_id = ? AND name = ?", (call_id, name)))  # fmt: skip
 
-    async def claim_due_timers(self, now: float, limit: int = 100) -> list[tuple[str, str, float]]:
-        """The timers due by `now` (earliest first), removed in the same transaction."""
+    async def claim_due_timers(self, now: float, limit: int = 100, lease: float = TIMER_LEASE
+                               ) -> list[tuple[str, str, float]]:  # fmt: skip
+        """The timers due by `now` (earliest first), each moved to `now + lease` in the same
+        transaction; returned with that time, for `finish_timer`."""
+        claimed_at = now + lease
 
         def claim(db: sqlite3.Connection) -> list[tuple[str, str, float]]:
-            due = db.execute("SELECT call_id, name, at FROM timers WHERE at <= ? ORDER BY at "
+            due = db.execute("SELECT call_id, name FROM timers WHERE at <= ? ORDER BY at "
                              "LIMIT ?", (now, limit)).fetchall()  # fmt: skip
-            db.executemany("DELETE FROM timers WHERE call_id = ? AND name = ?",
-                           [(c, n) for c, n, _ in due])  # fmt: skip
-            return [(str(c), str(n), float(a)) for c, n, a in due]
+            db.executemany("UPDATE timers SET at = ? WHERE call_id = ? AND name = ?",
+                           [(claimed_at, c, n) for c, n in due])  # fmt: skip
+            return [(str(c), str(n), claimed_at) for c, n in due]
 
         # Most polls find nothing: look first without writing.
         def any_due(db: sqlite3.Connection) -> bool:
@@ -327,6 +330,11 @@ class SqliteStore:
         if not await self._read(any_due):
             return []
         return await self._write(claim)
+
+    async def finish_timer(self, call_id: str, name: str, claimed_at: float) -> None:
+        await self._write(lambda db: db.execute(
+            "DELETE FROM timers WHERE call_id = ? AND name = ? AND at = ?",
+            (call_id, name, claimed_at)))  # fmt: skip
 
     # --- replays ------------------------------------------------------------------------------
 

@@ -20,7 +20,7 @@ import json
 from typing import Any, ClassVar
 
 from compiler.step import (
-    Action, CallContext, CancelTimer, CommandFailed, Done, Effect, Event, Send, SetTimer, Step,
+    Action, CallContext, CancelTimer, Command, CommandFailed, Done, Effect, Event, Send, SetTimer, Step,
     TimerFired, Webhook,
 )  # fmt: skip
 from verbs import AIGather
@@ -132,3 +132,6 @@ class AIGatherStep(Step[AIGather]):
         outcome = "completed" if status == "valid" else "invalid"
         cancel = [CancelTimer(GRACE_TIMER)] if self.grace else []
         return self.finish(Done(params=params, action=action, outcome=outcome), *cancel)
+
+    def abandon(self) -> list[Command]:
+        return [self.ctx.command("gather_stop")]  # stops the AI gather too

@@ -310,6 +310,12 @@ class ConferenceDialStep(DialStep):
         params = {"RecordingSource": "Conference", "ConferenceSid": self.conference_id or ""}
         return [Watch("conference.recording.saved", "recording", url, method, params)]
 
+    def abandon(self) -> list[Command]:
+        if not self.conference_id or self.leaving:
+            return []
+        self.leaving = True
+        body = {"call_control_id": self.ctx.call_control_id, "command_id": self.ctx.new_id()}
+        return [self._conference_command("leave", body)]
 
 def _live_room(data: Any, name: str) -> dict[str, Any] | None:
     """The newest conference called `name` that has not ended, from a list reply."""

@@ -20,7 +20,7 @@ from typing import Any, ClassVar
 
 from compiler.start import stream_watches, streaming_start_body
 from compiler.step import (
-    Action, CommandFailed, Done, Effect, Event, Send, Step, Webhook, is_call_hangup,
+    Action, Command, CommandFailed, Done, Effect, Event, Send, Step, Webhook, is_call_hangup,
 )  # fmt: skip
 from compiler.stt import engine_name
 from verbs import AIAssistant, Connect, ConversationRelay, Language, Parameter, Stream
@@ -123,6 +123,9 @@ class ConnectStep(Step[Connect]):
             None, self.ctx.call_control_id) else None  # fmt: skip
         kind = hook.event_type if hook else None
         if isinstance(service, Stream):
+            if hook and kind == "streaming.started" and _stream_url(hook.payload) in (None, service.url):
+                self.stream_id = hook.payload.get("stream_id")
+                return []
             if hook and kind in ("streaming.stopped", "streaming.failed"):
                 if _stream_url(hook.payload) not in (None, service.url):
                     return []  # another stream of the call (<Start><Stream>)
@@ -142,6 +145,16 @@ class ConnectStep(Step[Connect]):
         if is_call_hangup(event, self.ctx):
             return self._ended("hangup")
         return super().on_event(event)
+
+    def abandon(self) -> list[Command]:
+        service = self.verb.children[0]
+        if isinstance(service, Stream):
+            # Only this stream (a <Start><Stream> of the call goes on), once its id is known.
+            stream_id = getattr(self, "stream_id", None)
+            return [self.ctx.command("streaming_stop", {"stream_id": stream_id})] if stream_id else []
+        if isinstance(service, AIAssistant):
+            return [self.ctx.command("ai_assistant_stop")]
+        return [self.ctx.command("conversation_relay_stop")]
 
     def _ended(self, reason: str) -> list[Effect]:
         params = {"Reason": reason}

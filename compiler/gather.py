@@ -42,8 +42,8 @@ from typing import Any, ClassVar, Literal
 
 from compiler.say import speak_body
 from compiler.step import (
-    Action, Callback, CallContext, CancelTimer, Command, CommandFailed, Done, Effect, Event,
-    Send, SetTimer, Step, TimerFired, Webhook, is_call_hangup,
+    Action, Callback, CallContext, Command, CommandFailed, Done, Effect, Event,
+    Send, Step, TimerFired, Webhook, is_call_hangup,
 )  # fmt: skip
 from compiler.stt import engine_config
 from verbs import Gather, Pause, Play, Say

@@ -23,8 +23,8 @@ from datetime import datetime
 from typing import Any, ClassVar
 
 from compiler.step import (
-    Action, Callback, CallContext, CancelTimer, Command, CommandFailed, Done, Effect, Event,
-    Send, SetTimer, Step, TimerFired, Watch, Webhook, is_call_hangup,
+    Action, Callback, CallContext, Command, CommandFailed, Done, Effect, Event,
+    Send, Step, TimerFired, Watch, Webhook, is_call_hangup,
 )  # fmt: skip
 from compiler.stt import pick_language
 from verbs import Record

@@ -287,6 +287,12 @@ class Step(abc.ABC, Generic[V]):
             return self.finish(Done(end=True, outcome="hangup"))
         return []
 
+    def abandon(self) -> list[Command]:
+        """The commands that stop what this step started, when the call leaves it at once (a
+        live redirect). The session stops playback, gathers, recordings, queues and dialled
+        legs itself; a step that starts anything else says here how to stop it."""
+        return []
+
     def finish(self, done: Done, *effects: Effect) -> list[Effect]:
         """End the step: `effects`, then a cancel for every timer still pending, then `done`."""
         self.done = True

@@ -253,6 +253,48 @@ def test_redirect_during_a_dial_hangs_up_its_legs() -> None:
         "hangup", "/calls/v3:leg/actions/hangup")
 
 
+def _redirect_commands(xml: str, script: list[tuple[str, Any]], events: list[dict[str, Any]]
+                       ) -> list[tuple[str, str, dict[str, Any]]]:  # fmt: skip
+    s = inbound()
+    effects = fetched(s, s.start(0.0), xml)
+    reply_ok(s, effects, 0.1)  # answer
+    effects = s.on_webhook(webhook("v3:in", "call.answered"), 0.2)
+    for wanted, data in script:  # reply to each command in turn, as Call Control would
+        [command] = [c for c in sent(effects) if wanted in (c.command.action, c.path)]
+        effects = s.on_command_reply(command.token, command.command, 200, data, 0.3)
+    for event in events:
+        s.on_webhook(event, 0.4)
+    return [(c.command.action, c.path, dict(c.command.body))
+            for c in sent(s.on_redirect("https://app.example.com/next", "POST", 1.0))]  # fmt: skip
+
+
+def test_redirect_during_a_conference_leaves_the_room() -> None:
+    commands = _redirect_commands(
+        "<Response><Dial><Conference>room</Conference></Dial></Response>",
+        [("/conferences", []), ("/conferences", {"id": "conf-1"})], [])
+    assert ("leave", "/conferences/conf-1/actions/leave") in [c[:2] for c in commands]
+    [leave] = [c for c in commands if c[0] == "leave"]
+    assert leave[2]["call_control_id"] == "v3:in"
+
+
+def test_redirect_during_connect_stops_the_stream_assistant_or_relay() -> None:
+    stream = _redirect_commands(
+        '<Response><Connect><Stream url="wss://media.example.com/s"/></Connect></Response>', [],
+        [webhook("v3:in", "streaming.started", stream_id="st-9", stream_url="wss://media.example.com/s")])
+    [stop] = [c for c in stream if c[0] == "streaming_stop"]
+    assert stop[2]["stream_id"] == "st-9"  # this stream only: a <Start><Stream> goes on
+    assistant = _redirect_commands(
+        '<Response><Connect><AIAssistant id="assistant-1"/></Connect></Response>', [], [])
+    assert "ai_assistant_stop" in [c[0] for c in assistant]
+
+
+def test_redirect_during_an_ai_gather_stops_it() -> None:
+    commands = _redirect_commands(
+        '<Response><AIGather><Parameters>{"type": "object", "properties": {"name": {"type": "string"}}}'
+        "</Parameters></AIGather></Response>", [], [])
+    assert "gather_stop" in [c[0] for c in commands]
+
+
 def test_inline_texml_replaces_the_running_document() -> None:
     s = answered_inbound("<Response><Pause length=\"60\"/></Response>")
     effects = s.on_inline("<Response><Say>Now this</Say></Response>", 1.0)

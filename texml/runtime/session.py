@@ -498,6 +498,7 @@ class CallSession:
             for leg in getattr(step, "legs", ()):
                 if leg.id and leg.live:
                     commands.append(ctx.command("hangup", leg=leg.id))
+        commands += step.abandon()  # a conference left, a stream or an assistant stopped...
         for command in commands:  # token 0: their replies concern no step
             effects += self._send(command, 0, command.leg)
         return effects

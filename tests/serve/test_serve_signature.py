@@ -158,6 +158,12 @@ def test_the_server_takes_signed_webhooks_and_refuses_the_rest(tmp_path: Path) -
         # A broken body, signed: 400.
         junk = '{"data": []}'
         assert (await post(client, junk, SIGNER.headers(junk, now))).status_code == 400
+        # A body over the bound is refused before anything reads it (not counted as rejected).
+        huge = "x" * 1_000_001
+        too_big = await post(client, huge, SIGNER.headers(huge, now))
+        assert (too_big.status_code, too_big.json()["error"]) == (413, "too_large")
+        # Only POST is taken there.
+        assert (await client.get("/webhooks")).status_code == 405
         metrics = (await client.get("/metrics")).json()
         assert (metrics["webhooks"], metrics["webhooks_rejected"], metrics["webhooks_replayed"]) == (1, 5, 2)
         assert metrics["active_calls"] == 1 and metrics["calls_started"] == 1

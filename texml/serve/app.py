@@ -64,8 +64,12 @@ class ServeApp(FastAPI):
     webhook: Callable[[bytes, Mapping[str, str], str | None], Awaitable[tuple[int, dict[str, Any]]]]
 
     async def __call__(self, scope: MutableMapping[str, Any], receive: Any, send: Any) -> None:
-        if scope["type"] == "http" and scope["path"] == "/webhooks" and scope["method"] == "POST":
-            await self._webhook(scope, receive, send)
+        if scope["type"] == "http" and scope["path"] == "/webhooks":
+            if scope["method"] == "POST":
+                await self._webhook(scope, receive, send)
+            else:
+                await _reply(send, 405, {"error": "method", "detail": "webhooks are POSTed"},
+                             [(b"allow", b"POST")])  # fmt: skip
         else:
             await super().__call__(scope, receive, send)
 
@@ -90,10 +94,16 @@ class ServeApp(FastAPI):
                     log.exception("webhook failed")
                     status, reply = 500, {"error": "internal", "detail": "the webhook could not be handled"}
                 break
-        payload = orjson.dumps(reply)
-        await send({"type": "http.response.start", "status": status, "headers": [
-            (b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode())]})
-        await send({"type": "http.response.body", "body": payload})
+        await _reply(send, status, reply)
+
+
+async def _reply(send: Any, status: int, reply: dict[str, Any],
+                 headers: list[tuple[bytes, bytes]] | None = None) -> None:  # fmt: skip
+    payload = orjson.dumps(reply)
+    await send({"type": "http.response.start", "status": status, "headers": [
+        (b"content-type", b"application/json"), (b"content-length", str(len(payload)).encode()),
+        *(headers or [])]})  # fmt: skip
+    await send({"type": "http.response.body", "body": payload})
 
 
 def create_app(config: ServeConfig, *, store: Store | None = None,

@@ -5,6 +5,7 @@ and failures sorted into the kinds the engine acts on."""
 from __future__ import annotations
 
 import asyncio
+import base64
 import socket
 from collections.abc import Awaitable, Callable
 from typing import Any
@@ -102,3 +103,47 @@ def test_failures_are_sorted_into_kinds(monkeypatch: pytest.MonkeyPatch) -> None
         return kinds
 
     assert run({"/slow": slow, "/drop": drop}, test) == ["unreached", "no_reply", "unreached", "failed"]
+
+
+def test_documents_and_callbacks_are_signed_as_telnyx_and_as_twilio_would() -> None:
+    """The official `twilio` package's RequestValidator accepts X-Twilio-Signature, and the
+    Ed25519 signature verifies over `timestamp|raw body` with the printed public key."""
+    from nacl.signing import VerifyKey
+    from twilio.request_validator import RequestValidator
+
+    from texml.runtime.sources import with_query
+    from texml.serve.outgoing import RequestSigner, new_signing_key
+
+    key, public = new_signing_key()
+    signer = RequestSigner(key, "twilio-auth-token-1")
+    assert signer.public_key == public
+    seen: list[tuple[str, str, dict[str, str], bytes]] = []
+
+    async def record(request: web.Request) -> web.Response:
+        seen.append((request.method, str(request.url), dict(request.headers), await request.read()))
+        return web.Response(text="<Response/>", content_type="text/xml")
+
+    params = {"CallSid": "v3:a+b/c", "Digits": "1#", "SpeechResult": "oui, à bientôt", "Empty": ""}
+
+    async def test(client: AppClient, base: str) -> None:
+        signed = AppClient(signer=signer)
+        try:
+            await signed.exchange("POST", f"{base}/voice?x=1", form=params, max_bytes=1000, sign=True)
+            await signed.exchange("GET", str(with_query(f"{base}/voice", params)), max_bytes=1000,
+                                  sign=True)  # fmt: skip
+            await signed.exchange("POST", f"{base}/voice", content=b"{}", max_bytes=1000)  # not asked
+        finally:
+            await signed.aclose()
+
+    run({"/voice": record}, test)
+    validator = RequestValidator("twilio-auth-token-1")
+    (post, post_url, post_headers, post_body), (get, get_url, get_headers, _), (_, _, plain, _) = seen
+    assert post == "POST" and get == "GET"
+    assert validator.validate(post_url, params, post_headers["X-Twilio-Signature"])
+    assert validator.validate(get_url, {}, get_headers["X-Twilio-Signature"])
+    assert not validator.validate(post_url, {**params, "Digits": "2"}, post_headers["X-Twilio-Signature"])
+    verify = VerifyKey(base64.b64decode(public))
+    for headers, body in ((post_headers, post_body), (get_headers, b"")):
+        stamp = headers["telnyx-timestamp"]
+        verify.verify(stamp.encode() + b"|" + body, base64.b64decode(headers["telnyx-signature-ed25519"]))
+    assert "X-Twilio-Signature" not in plain and "telnyx-timestamp" not in plain

@@ -10,18 +10,25 @@ separate processes talking HTTP on loopback; documents come from a small local H
 
 from __future__ import annotations
 
+import base64
 import time
 from collections.abc import Iterator
 from pathlib import Path
+from urllib.parse import urlencode
 
 import httpx
 import pytest
+from nacl.signing import VerifyKey
+from twilio.request_validator import RequestValidator
 
 from tests.e2e.app import TestApp
 from tests.serve.serve_procs import ServeProcess, SimProcess, free_port, wait_until, webhook_url
+from texml.serve.outgoing import new_signing_key
 
 ACCOUNT = "AC-test"
 TOKEN = "rest-secret"
+APP_SIGNING_KEY, APP_PUBLIC_KEY = new_signing_key()  # texml's key for its requests to the app
+TWILIO_TOKEN = "ported-app-auth-token"
 
 
 def doc(*verbs: str) -> str:
@@ -53,6 +60,7 @@ class Stack:
         self.serve = ServeProcess.start(self.port, self.tmp, sim=self.sim, args=[
             "--voice-url", self.app.url("/voice"), "--status-callback", self.app.url("/status"),
             "--rest-token", TOKEN, "--account-sid", ACCOUNT,
+            "--signing-key", APP_SIGNING_KEY, "--twilio-auth-token", TWILIO_TOKEN,
         ])  # fmt: skip
         return self.serve
 
@@ -95,6 +103,16 @@ def test_inbound_ivr(stack: Stack) -> None:
     [voice] = app.requests_to("/voice")
     assert voice.method == "POST" and voice.params["CallSid"] == call_id
     assert voice.params["Direction"] == "inbound" and voice.params["AccountSid"] == ACCOUNT
+    # Every request to the app is signed: as Telnyx signs TeXML requests (texml's own key) and
+    # as Twilio would (the official validator accepts it), status callbacks included.
+    for request in [voice, *app.requests_to("/menu"), *app.requests_to("/status")]:
+        stamp = request.headers["telnyx-timestamp"]
+        VerifyKey(base64.b64decode(APP_PUBLIC_KEY)).verify(
+            stamp.encode() + b"|" + request.body,
+            base64.b64decode(request.headers["telnyx-signature-ed25519"]))
+        url = app.url(request.path) + (f"?{urlencode(request.query)}" if request.query else "")
+        assert RequestValidator(TWILIO_TOKEN).validate(url, request.form,
+                                                       request.headers["x-twilio-signature"])  # fmt: skip
     assert app.requests_to("/menu")[0].params["Digits"] == "1"
     assert app.requests_to("/account")[0].params["Digits"] == "123"
     assert stack.sim.heard(call_id) == ["Press one for sales", "You chose 1", "Account 123. Goodbye"]

@@ -43,6 +43,7 @@ from texml.serve.client import CallControlClient
 from texml.serve.config import CALLBACK_EVENTS, ServeConfig
 from texml.serve.engine import REPLAY_TTL, Engine, OutboundCall, http_client, seen_key
 from texml.serve.metrics import Metrics, webhook_arrival
+from texml.serve.outgoing import RequestSigner
 from texml.serve.signature import SignatureError, WebhookVerifier
 from texml.serve.store import Store, open_store
 
@@ -131,7 +132,7 @@ def create_app(config: ServeConfig, *, store: Store | None = None,
 
         client = CallControlClient(config.api_base, config.api_key,
                                    transport=call_control_transport, on_retry=retried)  # fmt: skip
-        http = http_client(app_transport)
+        http = http_client(app_transport, signer=RequestSigner(config.signing_key, config.twilio_auth_token))
         engine = Engine(config, the_store, client, http, metrics=metrics, clock=clock)
         services.update(store=the_store, engine=engine)
         timers = asyncio.create_task(engine.run_timers())

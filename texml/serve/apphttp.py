@@ -17,11 +17,14 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass
+from urllib.parse import urlencode
 
 import aiohttp
 import httpx
+import yarl
 
 from texml.runtime.sources import CONNECT_TIMEOUT, TOTAL_TIMEOUT
+from texml.serve.outgoing import RequestSigner
 
 MAX_CONNECTIONS = 200
 CHUNK = 65536
@@ -45,27 +48,39 @@ class AppReply:
 
 
 class AppClient:
-    def __init__(self, transport: httpx.AsyncBaseTransport | None = None) -> None:
+    """`signer` signs the requests made with `sign=True` (documents and status callbacks; not
+    `<HttpRequest>`s, which go to other APIs)."""
+
+    def __init__(self, transport: httpx.AsyncBaseTransport | None = None, *,
+                 signer: RequestSigner | None = None) -> None:  # fmt: skip
         self._transport = transport
+        self._signer = signer if signer is not None and signer.active else None
         self._httpx: httpx.AsyncClient | None = None
         self._session: aiohttp.ClientSession | None = None
 
     async def exchange(self, method: str, url: str, *, form: Mapping[str, str] | None = None,
                        headers: Mapping[str, str] | None = None, content: bytes | None = None,
-                       max_bytes: int) -> AppReply:  # fmt: skip
-        """One request (redirects followed), its reply read up to `max_bytes` + 1 bytes."""
+                       max_bytes: int, sign: bool = False) -> AppReply:  # fmt: skip
+        """One request (redirects followed), its reply read up to `max_bytes` + 1 bytes. A
+        `form` is sent form-encoded; the URL is sent exactly as given (it may be signed)."""
+        url = str(url)
+        headers = dict(headers or {})
+        if form is not None:  # encoded here, so that the bytes signed are the bytes sent
+            content = urlencode(dict(form)).encode()
+            headers["Content-Type"] = "application/x-www-form-urlencoded"
+        if sign and self._signer is not None:
+            headers.update(self._signer.headers(url, content or b"", form))
         if self._transport is not None:
-            return await self._through_httpx(method, url, form, headers, content, max_bytes)
+            return await self._through_httpx(method, url, None, headers, content, max_bytes)
         if self._session is None:
             self._session = aiohttp.ClientSession(
                 connector=aiohttp.TCPConnector(limit=MAX_CONNECTIONS), trust_env=True,
                 timeout=aiohttp.ClientTimeout(total=TOTAL_TIMEOUT, sock_connect=CONNECT_TIMEOUT),
                 headers={"User-Agent": "texml"},
             )  # fmt: skip
-        data = dict(form) if form is not None else content
         try:
-            async with self._session.request(method, str(url), data=data,
-                                             headers=dict(headers or {})) as response:  # fmt: skip
+            target = yarl.URL(url, encoded=True)  # not requoted: as signed
+            async with self._session.request(method, target, data=content, headers=headers) as response:
                 body = bytearray()
                 while len(body) <= max_bytes:
                     chunk = await response.content.read(CHUNK)

@@ -50,6 +50,8 @@ class ServeConfig:
     store: str = "sqlite:///texml.db"
     api_base: str = "https://api.telnyx.com/v2"
     rest_token: str | None = None  # Bearer token of the TeXML REST API; no token: API off
+    signing_key: str | None = None  # texml's Ed25519 key (base64) signing requests to the app
+    twilio_auth_token: str | None = None  # secret for X-Twilio-Signature on requests to the app
     retain_seconds: float = 60.0  # a finished call stays this long (late webhooks), then goes
     log_level: str = "info"
     config_file: str | None = field(default=None, compare=False)
@@ -87,6 +89,9 @@ _SETTINGS: dict[str, tuple[str, str]] = {
     "store": ("str", "sqlite:///PATH (default sqlite:///texml.db) or redis://HOST:PORT/DB"),
     "api_base": ("str", "Call Control API base (https://api.telnyx.com/v2; texml sim: .../v2)"),
     "rest_token": ("str", "Bearer token for the TeXML REST API (/v2/texml/...); none: off"),
+    "signing_key": ("str", "sign requests to the app as Telnyx does, with this Ed25519 key "
+                           "(base64; make one with --new-signing-key)"),
+    "twilio_auth_token": ("str", "also sign them with X-Twilio-Signature, this as the Auth Token"),
     "retain_seconds": ("float", "seconds a finished call is kept for late webhooks (60)"),
     "log_level": ("str", "debug, info, warning or error (info)"),
 }
@@ -100,6 +105,8 @@ def build_parser() -> argparse.ArgumentParser:
         "Every option can also be set as a TEXML_* environment variable or in --config FILE.",
     )
     parser.add_argument("--config", metavar="FILE.toml", help="settings file (TOML)")
+    parser.add_argument("--new-signing-key", action="store_true",
+                        help="print a new --signing-key and its public key, and exit")  # fmt: skip
     for name, (kind, text) in _SETTINGS.items():
         flag = "--" + name.replace("_", "-")
         if kind == "bool":
@@ -194,6 +201,14 @@ def _check(config: ServeConfig) -> None:
     elif not config.insecure_skip_verification:
         raise ConfigError("no --public-key (TEXML_PUBLIC_KEY): webhooks cannot be verified. Give "
                           "Telnyx's public key, or --insecure-skip-verification for local tests")  # fmt: skip
+    if config.signing_key:
+        try:
+            seed = base64.b64decode(config.signing_key, validate=True)
+        except (binascii.Error, ValueError):
+            seed = b""
+        if len(seed) != 32:
+            raise ConfigError("--signing-key: give the base64 of a 32-byte Ed25519 key "
+                              "(texml serve --new-signing-key makes one)")  # fmt: skip
     if not config.store.startswith(("sqlite://", "redis://", "rediss://", "unix://")):
         raise ConfigError(f"--store {config.store!r}: use sqlite:///PATH or redis://HOST:PORT/DB")
     for name in ("voice_url", "fallback_url", "status_callback", "api_base"):

@@ -45,6 +45,7 @@ from texml.runtime import (
 )  # fmt: skip
 from texml.runtime.sources import Reply, with_query
 from texml.serve.apphttp import AppClient, AppHttpError
+from texml.serve.outgoing import RequestSigner
 from texml.serve.client import CallControlClient
 from texml.serve.config import ServeConfig
 from texml.serve.metrics import Metrics
@@ -320,10 +321,10 @@ class Engine:
             try:
                 if effect.method == "GET":
                     got = await self.http.exchange("GET", with_query(url, effect.params),
-                                                   max_bytes=max_bytes)  # fmt: skip
+                                                   max_bytes=max_bytes, sign=True)  # fmt: skip
                 else:
                     got = await self.http.exchange("POST", url, form=dict(effect.params),
-                                                   max_bytes=max_bytes)  # fmt: skip
+                                                   max_bytes=max_bytes, sign=True)  # fmt: skip
                 reply = Reply(got.status, got.content_type, got.body)
             except AppHttpError as exc:
                 reply = Reply(None, None, b"", str(exc))
@@ -378,10 +379,10 @@ class Engine:
             try:
                 if callback.method == "GET":
                     got = await self.http.exchange("GET", with_query(callback.url, callback.params),
-                                                   max_bytes=CALLBACK_REPLY_LIMIT)  # fmt: skip
+                                                   max_bytes=CALLBACK_REPLY_LIMIT, sign=True)  # fmt: skip
                 else:
                     got = await self.http.exchange("POST", callback.url, form=dict(callback.params),
-                                                   max_bytes=CALLBACK_REPLY_LIMIT)  # fmt: skip
+                                                   max_bytes=CALLBACK_REPLY_LIMIT, sign=True)  # fmt: skip
             except AppHttpError as exc:
                 if exc.kind == "unreached":
                     problem = str(exc)
@@ -467,10 +468,11 @@ def _call_named(client_state: Any) -> str | None:
     return call if isinstance(call, str) else None
 
 
-def http_client(transport: httpx.AsyncBaseTransport | None = None) -> AppClient:
+def http_client(transport: httpx.AsyncBaseTransport | None = None, *,
+                signer: RequestSigner | None = None) -> AppClient:  # fmt: skip
     """The client for the application's documents, callbacks and `<HttpRequest>`s (aiohttp;
-    through httpx with `transport`, for tests)."""
-    return AppClient(transport)
+    through httpx with `transport`, for tests), signing documents and callbacks with `signer`."""
+    return AppClient(transport, signer=signer)
 
 
 __all__ = ["CLEANUP_TIMER", "REPLAY_TTL", "Engine", "Handled", "OutboundCall", "client_state_naming",

@@ -19,8 +19,18 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run the server until interrupted; 0 when it stops normally, 2 on a usage error."""
     from texml.serve.config import ConfigError, load_config
 
+    args = list(sys.argv[1:] if argv is None else argv)
+    if "--new-signing-key" in args:
+        from texml.serve.outgoing import new_signing_key
+
+        key, public = new_signing_key()
+        print(f"signing key: {key}\npublic key: {public}")
+        print("give the signing key to texml serve (--signing-key or TEXML_SIGNING_KEY) and the "
+              "public key to the application, which verifies telnyx-signature-ed25519 with it",
+              file=sys.stderr)  # fmt: skip
+        return EXIT_OK
     try:
-        config = load_config(list(sys.argv[1:] if argv is None else argv))
+        config = load_config(args)
     except ConfigError as exc:
         print(f"texml serve: {exc}", file=sys.stderr)
         return EXIT_USAGE
@@ -48,6 +58,10 @@ def main(argv: Sequence[str] | None = None) -> int:
         notes.append("WEBHOOK SIGNATURES ARE NOT CHECKED")
     if not config.voice_url:
         notes.append("no --voice-url: inbound calls hear an application error")
+    if config.signing_key:
+        from texml.serve.outgoing import RequestSigner
+
+        notes.append(f"requests to the app signed; public key {RequestSigner(config.signing_key).public_key}")
     print(f"texml serve: webhooks at http://{host}:{config.port}/webhooks, Call Control at "
           f"{config.api_base}, store {config.store}" + "".join(f"; {n}" for n in notes),
           file=sys.stderr, flush=True)  # fmt: skip

@@ -9,10 +9,12 @@ Settings come from flags, `TEXML_*` environment variables and `--config FILE.tom
 
 from __future__ import annotations
 
+import gc
 import sys
 from collections.abc import Sequence
 
 EXIT_OK, EXIT_USAGE = 0, 2
+GC_THRESHOLD = 20_000  # allocations between young collections (Python's default: 700)
 
 
 def main(argv: Sequence[str] | None = None) -> int:
@@ -65,8 +67,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     print(f"texml serve: webhooks at http://{host}:{config.port}/webhooks, Call Control at "
           f"{config.api_base}, store {config.store}" + "".join(f"; {n}" for n in notes),
           file=sys.stderr, flush=True)  # fmt: skip
-    uvicorn.run(create_app(config, store=store), host=config.host, port=config.port,
-                log_level="warning", access_log=False)  # fmt: skip
+    app = create_app(config, store=store)
+    # Everything loaded so far lives as long as the process: out of the collector's sight, and
+    # collections rarer (a webhook allocates thousands of short-lived objects, freed by their
+    # reference counts; cycles are rare), as long-running Python servers commonly do.
+    gc.freeze()
+    gc.set_threshold(GC_THRESHOLD, 20, 20)
+    uvicorn.run(app, host=config.host, port=config.port, log_level="warning", access_log=False,
+                server_header=False)  # fmt: skip
     return EXIT_OK
 
 

@@ -57,7 +57,7 @@ import struct
 import sys
 import time
 import wave
-from collections import Counter
+from collections import Counter, deque
 from collections.abc import AsyncIterator, Sequence
 from dataclasses import dataclass, fields, replace
 from typing import Any
@@ -74,6 +74,7 @@ RETRY_DELAYS = (0.25, 0.5, 1.0)  # after the first failed delivery; then the web
 DELIVERY_TIMEOUT = 10.0
 TICK_SECONDS = 0.05  # longest wall-clock wait between two looks at the virtual clock
 REORDER_WAIT = 0.2  # a webhook held back to swap with the next goes out alone after this
+KEPT_SAMPLES = 100_000  # deliveries and reaction times kept for /sim/stats (a long run stays bounded)
 
 
 @dataclass(frozen=True)
@@ -152,12 +153,14 @@ class LiveSimulator:
         self._lanes: dict[str, asyncio.Queue[dict[str, Any]]] = {}
         self._side_tasks: set[asyncio.Task[Any]] = set()
         self._log = log or sys.stderr
-        self.delivered: list[tuple[str, int]] = []  # (event_type, HTTP status), for tests
+        # (event_type, HTTP status) of the latest deliveries, for tests and debugging.
+        self.delivered: deque[tuple[str, int]] = deque(maxlen=KEPT_SAMPLES)
         self.stats: Counter[str] = Counter()
         # call_control_id -> command key -> {"command_id", "action", "requests", ...}
         self.commands: dict[str, dict[str, dict[str, Any]]] = {}
         self._last_webhook: dict[str, float] = {}  # call_control_id -> when one was last sent
-        self.reactions: list[float] = []  # seconds from a webhook to the next command
+        # Seconds from a webhook to the next command for its call (the latest KEPT_SAMPLES).
+        self.reactions: deque[float] = deque(maxlen=KEPT_SAMPLES)
         self._first_delivery: float | None = None
         self._last_delivery: float | None = None
 

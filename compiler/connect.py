@@ -99,6 +99,7 @@ class ConnectStep(Step[Connect]):
         "streaming.stopped", "streaming.failed", "call.conversation.ended",
         "call.conversation.start_failed",
     )  # fmt: skip
+    stream_id: str | None = None  # a <Stream>'s id, once streaming.started names it
 
     def start(self) -> list[Effect]:
         service = self.verb.children[0]
@@ -150,8 +151,9 @@ class ConnectStep(Step[Connect]):
         service = self.verb.children[0]
         if isinstance(service, Stream):
             # Only this stream (a <Start><Stream> of the call goes on), once its id is known.
-            stream_id = getattr(self, "stream_id", None)
-            return [self.ctx.command("streaming_stop", {"stream_id": stream_id})] if stream_id else []
+            if self.stream_id is None:
+                return []
+            return [self.ctx.command("streaming_stop", {"stream_id": self.stream_id})]
         if isinstance(service, AIAssistant):
             return [self.ctx.command("ai_assistant_stop")]
         return [self.ctx.command("conversation_relay_stop")]

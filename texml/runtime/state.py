@@ -71,7 +71,7 @@ class _Documents:
             self.texts.move_to_end(id(verbs))
             return known[1]
         text = Response(children=tuple(verbs)).to_xml()
-        self._remember(text, tuple(verbs) if not isinstance(verbs, tuple) else verbs)
+        self._remember(text, verbs)
         return text
 
     def parse(self, text: str) -> tuple[Node, ...]:

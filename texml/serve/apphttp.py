@@ -47,6 +47,18 @@ class AppReply:
         return self.headers.get("content-type")
 
 
+async def read_bounded(response: aiohttp.ClientResponse, max_bytes: int) -> bytes:
+    """The body, read until it ends or passes `max_bytes` (then `max_bytes` + 1 bytes: more
+    than the limit, and the rest is not read). A single `read(n)` may stop at any chunk."""
+    body = bytearray()
+    while len(body) <= max_bytes:
+        chunk = await response.content.read(CHUNK)
+        if not chunk:
+            break
+        body += chunk
+    return bytes(body[:max_bytes + 1])
+
+
 class AppClient:
     """`signer` signs the requests made with `sign=True` (documents and status callbacks; not
     `<HttpRequest>`s, which go to other APIs)."""
@@ -81,14 +93,8 @@ class AppClient:
         try:
             target = yarl.URL(url, encoded=True)  # not requoted: as signed
             async with self._session.request(method, target, data=content, headers=headers) as response:
-                body = bytearray()
-                while len(body) <= max_bytes:
-                    chunk = await response.content.read(CHUNK)
-                    if not chunk:
-                        break
-                    body += chunk
-                return AppReply(response.status, {k.lower(): v for k, v in response.headers.items()},
-                                bytes(body[:max_bytes + 1]))  # fmt: skip
+                body = await read_bounded(response, max_bytes)
+                return AppReply(response.status, {k.lower(): v for k, v in response.headers.items()}, body)
         except aiohttp.ConnectionTimeoutError as exc:  # never connected: nothing was sent
             raise AppHttpError("unreached", f"{type(exc).__name__}: {exc}") from None
         except TimeoutError:

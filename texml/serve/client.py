@@ -31,6 +31,8 @@ import aiohttp
 import httpx
 import orjson
 
+from texml.serve.apphttp import read_bounded
+
 REPLY_TIMEOUT = 0.5  # seconds: no reply by then counts as a failed attempt
 MAX_ATTEMPTS = 5
 DEADLINE = 10.0  # seconds for all attempts together
@@ -144,10 +146,10 @@ class CallControlClient:
             return response.status_code, response.headers, response.content[:MAX_REPLY_BYTES]
         if self._session is None:
             self._session = aiohttp.ClientSession(
-                connector=aiohttp.TCPConnector(limit=MAX_CONNECTIONS), auto_decompress=True)
+                connector=aiohttp.TCPConnector(limit=MAX_CONNECTIONS), trust_env=True)
         async with self._session.request(method, self.base + path, params=params, data=content,
                                          headers=headers) as response:  # fmt: skip
-            return response.status, response.headers, await response.content.read(MAX_REPLY_BYTES)
+            return response.status, response.headers, await read_bounded(response, MAX_REPLY_BYTES)
 
     async def close(self) -> None:
         if self._session is not None:

@@ -187,28 +187,27 @@ def _convert(kind: str, raw: Any, where: str) -> Any:
     return str(raw)
 
 
+def _is_key(text: str) -> bool:
+    """Whether `text` is the base64 of 32 bytes (an Ed25519 public key or signing seed)."""
+    try:
+        return len(base64.b64decode(text, validate=True)) == 32
+    except (binascii.Error, ValueError):
+        return False
+
+
 def _check(config: ServeConfig) -> None:
     if not 0 < config.port < 65536:
         raise ConfigError(f"port {config.port}: use 1-65535")
     if config.public_key:
-        try:
-            key = base64.b64decode(config.public_key, validate=True)
-        except (binascii.Error, ValueError):
-            key = b""
-        if len(key) != 32:
+        if not _is_key(config.public_key):
             raise ConfigError("--public-key: give the base64 of a 32-byte Ed25519 public key "
                               "(Mission Control > Keys & Credentials > Public Key)")  # fmt: skip
     elif not config.insecure_skip_verification:
         raise ConfigError("no --public-key (TEXML_PUBLIC_KEY): webhooks cannot be verified. Give "
                           "Telnyx's public key, or --insecure-skip-verification for local tests")  # fmt: skip
-    if config.signing_key:
-        try:
-            seed = base64.b64decode(config.signing_key, validate=True)
-        except (binascii.Error, ValueError):
-            seed = b""
-        if len(seed) != 32:
-            raise ConfigError("--signing-key: give the base64 of a 32-byte Ed25519 key "
-                              "(texml serve --new-signing-key makes one)")  # fmt: skip
+    if config.signing_key and not _is_key(config.signing_key):
+        raise ConfigError("--signing-key: give the base64 of a 32-byte Ed25519 key "
+                          "(texml serve --new-signing-key makes one)")  # fmt: skip
     if not config.store.startswith(("sqlite://", "redis://", "rediss://", "unix://")):
         raise ConfigError(f"--store {config.store!r}: use sqlite:///PATH or redis://HOST:PORT/DB")
     for name in ("voice_url", "fallback_url", "status_callback", "api_base"):
